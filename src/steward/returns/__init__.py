@@ -1,0 +1,1 @@
+"""Reading local authority returns: detect, normalise, validate, report quality."""

@@ -1,0 +1,1 @@
+"""Study definitions: local authorities, go-live dates, windows, cohort and outcome rules."""
