@@ -1,0 +1,27 @@
+"""Shared fixtures: every test gets its own key folder, so no test touches the user's keys."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
+
+
+@pytest.fixture(autouse=True)
+def isolated_keys(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+    """Point the default key root at a fresh folder outside every workspace."""
+    config_home = tmp_path_factory.mktemp("config")
+    # platformdirs follows XDG_CONFIG_HOME, also in subprocesses the test starts.
+    monkeypatch.setenv("XDG_CONFIG_HOME", str(config_home))
+    root = config_home / "steward" / "keys"
+    monkeypatch.delenv("STEWARD_PSEUDONYM_KEY", raising=False)
+    monkeypatch.delenv("STEWARD_MASTER_KEY", raising=False)
+    yield root
+
+
+@pytest.fixture
+def fixtures_dir() -> Path:
+    return FIXTURES
