@@ -1,40 +1,21 @@
-"""The ``steward`` command: sub-commands are registered here, each in its own module."""
+"""The ``steward`` command: sub-commands live in their own modules and are registered here."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-from steward.errors import StewardError, UserError
+from steward.cli.common import console, user_errors
 
 app = typer.Typer(
     name="steward",
     help="Steward: evaluate children's social care programmes with the privacy notice in code.",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
+    add_completion=False,
 )
-console = Console(stderr=True)
-
-WorkspaceOption = Annotated[
-    Path,
-    typer.Option("--workspace", "-w", help="Workspace folder (default: the current folder)."),
-]
-
-
-def fail(error: StewardError) -> None:
-    """Print a user error as what / where / how to fix, then exit with its code."""
-    if isinstance(error, UserError):
-        console.print(f"[bold red]Error:[/] {error.what}")
-        if str(error.where):
-            console.print(f"[bold]Where:[/] {error.where}")
-        console.print(f"[bold]Fix:[/] {error.fix}")
-    else:
-        console.print(f"[bold red]Error:[/] {error}")
-    raise typer.Exit(code=error.exit_code)
 
 
 @app.command()
@@ -44,16 +25,16 @@ def init(
     """Create a workspace: steward.toml, landing/, store/, quarantine/, outputs/, reports/."""
     from steward.workspace import init_workspace
 
-    try:
+    with user_errors():
         ws = init_workspace(directory)
-    except StewardError as exc:
-        fail(exc)
-    console.print(f"Workspace ready at [bold]{ws.root}[/]; keys are kept apart in {ws.keys.folder}")
+    console.print(f"Workspace ready at [bold]{ws.root}[/]; its keys are kept apart in {ws.keys.folder}")
 
 
-def main() -> None:  # pragma: no cover - console entry point wrapper
-    app(prog_name="steward")
+def _register() -> None:
+    from steward.cli import demo, ingest
+
+    app.command(name="ingest")(ingest.ingest)
+    app.command(name="demo")(demo.demo)
 
 
-if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+_register()

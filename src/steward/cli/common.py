@@ -1,0 +1,66 @@
+"""Shared pieces of the CLI: the workspace option, the console and how errors are shown."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+    TimeRemainingColumn,
+)
+
+from steward.errors import StewardError, UserError
+
+console = Console(stderr=True)
+
+WorkspaceOption = Annotated[
+    Path,
+    typer.Option(
+        "--workspace", "-w", help="Workspace folder (default: the current folder).", show_default=False
+    ),
+]
+
+
+def show_error(error: StewardError) -> None:
+    """Print a user error as what / where / how to fix."""
+    if isinstance(error, UserError):
+        console.print(f"[bold red]Error:[/] {error.what}", highlight=False)
+        if str(error.where):
+            console.print(f"[bold]Where:[/] {error.where}", highlight=False)
+        console.print(f"[bold]Fix:[/] {error.fix}", highlight=False)
+    else:
+        console.print(f"[bold red]Error:[/] {error}", highlight=False)
+
+
+@contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn a StewardError into a printed message and its exit code; no traceback."""
+    try:
+        yield
+    except StewardError as exc:
+        show_error(exc)
+        raise typer.Exit(code=exc.exit_code) from None
+
+
+def progress() -> Progress:
+    """The progress display every long step uses: bar, counts, elapsed and remaining time."""
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        TimeRemainingColumn(),
+        console=console,
+        transient=False,
+    )
