@@ -1,0 +1,1 @@
+"""Builds the analysis dataset (one row per child) from the store according to a study definition."""

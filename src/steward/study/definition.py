@@ -1,0 +1,141 @@
+"""A study definition (YAML) as typed data: clusters, go-live dates, periods, cohort rules.
+
+The No Wrong Door definition ships with Steward; another evaluation (e.g. Family Safeguarding)
+is another YAML file with the same fields, no code change. Unknown fields are refused.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from importlib import resources
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from steward.errors import ConfigError, Location
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DateRange(_Strict):
+    start: dt.date
+    end: dt.date
+
+    @model_validator(mode="after")
+    def _ordered(self) -> DateRange:
+        if self.end < self.start:
+            raise ValueError(f"ends ({self.end}) before it starts ({self.start})")
+        return self
+
+    def contains(self, day: dt.date) -> bool:
+        return self.start <= day <= self.end
+
+
+class StudyLocalAuthority(_Strict):
+    code: str
+    name: str
+    go_live: dt.date
+    readiness: Literal["high", "low"] = "low"
+    in_primary_analysis: bool = True
+
+
+class Period(DateRange):
+    name: str
+
+
+class AgeRange(_Strict):
+    min: int = Field(ge=0)
+    max: int = Field(ge=0)
+
+
+class Eligibility(_Strict):
+    index_event: Literal["first_referral"] = "first_referral"
+    age_years: AgeRange
+
+
+class Outcome(_Strict):
+    name: str
+    event: Literal["first_period_of_care"] = "first_period_of_care"
+    within_months: int = Field(gt=0)
+    censor_at_age_years: int = Field(gt=0)
+
+
+class StudyDefinition(_Strict):
+    id: str
+    name: str
+    design: Literal["stepped_wedge", "parallel_cluster"]
+    trial_period: DateRange
+    local_authorities: list[StudyLocalAuthority] = Field(min_length=1)
+    periods: list[Period] = Field(min_length=1)
+    eligibility: Eligibility
+    outcome: Outcome
+    cross_contamination_days: int = Field(ge=0, default=0)
+    covariates: list[str] = Field(default_factory=list)
+    reference_levels: dict[str, str] = Field(default_factory=dict)
+    la_indicators: list[str] = Field(default_factory=list)
+    primary_la_indicator: str | None = None
+
+    @model_validator(mode="after")
+    def _consistent(self) -> StudyDefinition:
+        codes = [la.code for la in self.local_authorities]
+        if len(set(codes)) != len(codes):
+            raise ValueError("a local authority code appears twice in local_authorities")
+        ordered = sorted(self.periods, key=lambda p: p.start)
+        for before, after in zip(ordered, ordered[1:], strict=False):
+            if after.start <= before.end:
+                raise ValueError(f"periods {before.name!r} and {after.name!r} overlap")
+        if self.primary_la_indicator and self.primary_la_indicator not in self.la_indicators:
+            raise ValueError("primary_la_indicator must be one of la_indicators")
+        return self
+
+    def la(self, code: str) -> StudyLocalAuthority | None:
+        return next((la for la in self.local_authorities if la.code == code), None)
+
+    def period_of(self, day: dt.date) -> str | None:
+        return next((p.name for p in self.periods if p.contains(day)), None)
+
+
+SHIPPED = ("no_wrong_door",)
+
+
+def load_study(name_or_path: str | Path) -> StudyDefinition:
+    """A shipped study by name, or a YAML file; errors name the file and field and how to fix."""
+    if isinstance(name_or_path, str) and name_or_path in SHIPPED:
+        text = resources.files("steward.study").joinpath(f"{name_or_path}.yaml").read_text("utf-8")
+        source = f"{name_or_path}.yaml (shipped)"
+    else:
+        path = Path(name_or_path)
+        if not path.is_file():
+            raise ConfigError(
+                what=f"study definition {name_or_path!s} not found",
+                fix=f"Use one of the shipped studies ({', '.join(SHIPPED)}) or a path to a YAML file.",
+                where=Location(file=str(path)),
+            )
+        text, source = path.read_text("utf-8"), str(path)
+    try:
+        raw = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise ConfigError(
+            what=f"study definition is not valid YAML: {exc}",
+            fix="Fix the YAML syntax at the line shown.",
+            where=Location(file=source),
+        ) from exc
+    try:
+        return StudyDefinition.model_validate(raw)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        field = ".".join(str(p) for p in err["loc"]) or "(top level)"
+        hint = (
+            "Remove it or check its spelling against the shipped no_wrong_door.yaml."
+            if err["type"] == "extra_forbidden"
+            else "Correct this field; the shipped no_wrong_door.yaml shows every field."
+        )
+        raise ConfigError(
+            what=f"study definition field {field!r}: {err['msg']}",
+            fix=hint,
+            where=Location(file=source, column=field),
+        ) from exc
