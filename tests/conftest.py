@@ -11,7 +11,9 @@ FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
 
 @pytest.fixture(autouse=True)
-def isolated_keys(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
+def isolated_keys(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
     """Point the default key root at a fresh folder outside every workspace."""
     config_home = tmp_path_factory.mktemp("config")
     # platformdirs follows XDG_CONFIG_HOME, also in subprocesses the test starts.

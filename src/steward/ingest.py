@@ -68,7 +68,8 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
                 sorted(
                     p
                     for p in path.rglob("*")
-                    if p.is_file() and p.suffix.lower() in SUPPORTED_SUFFIXES
+                    if p.is_file()
+                    and p.suffix.lower() in SUPPORTED_SUFFIXES
                     and not p.name.startswith(("~$", "."))
                 )
             )
@@ -124,5 +125,7 @@ def _each(run: object, files: list[Path]) -> Iterator[FileOutcome]:
             yield FileOutcome(
                 path=path,
                 status="failed",
-                error=UserError(what=str(exc), fix="Report this as a bug.", where=Location(file=str(path))),
+                error=UserError(
+                    what=str(exc), fix="Report this as a bug.", where=Location(file=str(path))
+                ),
             )

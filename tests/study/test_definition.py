@@ -26,7 +26,11 @@ def test_shipped_no_wrong_door() -> None:
     assert go_live["Rochdale"] == dt.date(2020, 4, 1)
     assert go_live["Redcar and Cleveland"] == dt.date(2021, 9, 1)
     assert [p.name for p in study.periods] == [
-        "baseline", "wedge_1", "wedge_2", "wedge_3", "wedge_4"
+        "baseline",
+        "wedge_1",
+        "wedge_2",
+        "wedge_3",
+        "wedge_4",
     ]
     assert study.period_of(dt.date(2021, 6, 1)) == "wedge_3"
     assert study.period_of(dt.date(2022, 4, 1)) is None

@@ -26,7 +26,10 @@ console = Console(stderr=True)
 WorkspaceOption = Annotated[
     Path,
     typer.Option(
-        "--workspace", "-w", help="Workspace folder (default: the current folder).", show_default=False
+        "--workspace",
+        "-w",
+        help="Workspace folder (default: the current folder).",
+        show_default=False,
     ),
 ]
 

@@ -12,7 +12,9 @@ from steward.cli.common import WorkspaceOption, console, progress, user_errors
 
 
 def ingest(
-    paths: Annotated[list[Path], typer.Argument(help="Return files (.xlsx, .csv) or folders of them.")],
+    paths: Annotated[
+        list[Path], typer.Argument(help="Return files (.xlsx, .csv) or folders of them.")
+    ],
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Ingest returns into the workspace; every file gets a verdict and the quality report is written."""

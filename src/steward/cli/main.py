@@ -27,7 +27,9 @@ def init(
 
     with user_errors():
         ws = init_workspace(directory)
-    console.print(f"Workspace ready at [bold]{ws.root}[/]; its keys are kept apart in {ws.keys.folder}")
+    console.print(
+        f"Workspace ready at [bold]{ws.root}[/]; its keys are kept apart in {ws.keys.folder}"
+    )
 
 
 def _register() -> None:

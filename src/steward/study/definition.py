@@ -7,6 +7,7 @@ is another YAML file with the same fields, no code change. Unknown fields are re
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 from importlib import resources
 from pathlib import Path
 from typing import Literal
@@ -85,7 +86,7 @@ class StudyDefinition(_Strict):
         if len(set(codes)) != len(codes):
             raise ValueError("a local authority code appears twice in local_authorities")
         ordered = sorted(self.periods, key=lambda p: p.start)
-        for before, after in zip(ordered, ordered[1:], strict=False):
+        for before, after in itertools.pairwise(ordered):
             if after.start <= before.end:
                 raise ValueError(f"periods {before.name!r} and {after.name!r} overlap")
         if self.primary_la_indicator and self.primary_la_indicator not in self.la_indicators:

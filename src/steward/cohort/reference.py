@@ -1,0 +1,163 @@
+"""A slow, obviously-correct pandas version of the cohort builder, for tests only.
+
+Every engine's cohort must agree with this one row for row. It reads the same current views
+(as DataFrames) and applies the rules in ``builder``'s docstring one step at a time.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+
+from steward.cohort.builder import EXCLUDING_FLAGS, FLOW_STEPS, Cohort
+from steward.cohort.ethnicity import ETHNICITY_GROUPS, MISSING_GROUP
+from steward.study.definition import StudyDefinition
+
+
+def _add_months(day: dt.date, months: int) -> dt.date:
+    """Calendar months later, clamped to the month's last day (as SQL intervals do)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, d)
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")
+
+
+def _months_between(birth: dt.date, day: dt.date) -> int:
+    return (day.year - birth.year) * 12 + (day.month - birth.month)
+
+
+def build_cohort_reference(tables: dict[str, pd.DataFrame], study: StudyDefinition) -> Cohort:
+    """``tables`` holds the current views: dr2_referrals, dr2_cla, dr2_cp, dr3_periods_of_care,
+    dr1_monthly, submissions, subject_flags."""
+    las = {la.code: la for la in study.local_authorities}
+    refs = tables["dr2_referrals"]
+    refs = refs[refs["la_code"].isin(las) & refs["referral_date"].notna()].copy()
+    flagged = set(
+        tables["subject_flags"].loc[
+            tables["subject_flags"]["flag"].isin(EXCLUDING_FLAGS), "child_pid"
+        ]
+    )
+    firsts = refs.groupby(["la_code", "child_pid"])["referral_date"].min()
+    lo, hi = study.eligibility.age_years.min * 12, study.eligibility.age_years.max * 12 + 11
+
+    flow_rows = []
+    kept = []
+    for la_code, group in refs.groupby("la_code"):
+        counts = dict.fromkeys(FLOW_STEPS, 0)
+        counts["rows_in"] = len(group)
+        candidates = []
+        for row in group.itertuples(index=False):
+            if row.birth_year_month is None or pd.isna(row.birth_year_month):
+                counts["missing_dob"] += 1
+                continue
+            birth = dt.date.fromisoformat(f"{row.birth_year_month}-01")
+            if birth > row.referral_date:
+                counts["dob_after_referral"] += 1
+                continue
+            if not study.trial_period.contains(row.referral_date):
+                counts["outside_window"] += 1
+                continue
+            if not lo <= _months_between(birth, row.referral_date) <= hi:
+                counts["outside_age"] += 1
+                continue
+            candidates.append(row)
+        first_children: dict[str, object] = {}
+        for row in sorted(candidates, key=lambda r: (r.referral_pid, r.source_row)):
+            if row.referral_date == firsts[(la_code, row.child_pid)]:
+                first_children.setdefault(row.child_pid, row)
+        counts["not_first_referral"] = len(candidates) - len(first_children)
+        counts["restricted_or_objected"] = sum(pid in flagged for pid in first_children)
+        chosen = [r for pid, r in first_children.items() if pid not in flagged]
+        counts["analysed"] = len(chosen)
+        flow_rows.append({"la_code": la_code, **counts})
+        kept.extend(chosen)
+
+    care = pd.concat(
+        [
+            tables["dr3_periods_of_care"][["la_code", "child_pid", "poc_start_date"]].rename(
+                columns={"poc_start_date": "start"}
+            ),
+            tables["dr2_cla"][["la_code", "child_pid", "cla_start_date"]].rename(
+                columns={"cla_start_date": "start"}
+            ),
+        ]
+    ).dropna()
+    cps = tables["dr2_cp"]
+    data_end = tables["submissions"].groupby("la_code")["return_month"].max()
+    monthly = tables["dr1_monthly"].set_index(["la_code", "month"])
+    horizon, censor = study.outcome.within_months, study.outcome.censor_at_age_years
+
+    out = []
+    for r in kept:
+        la = las[r.la_code]
+        birth = dt.date.fromisoformat(f"{r.birth_year_month}-01")
+        age = _months_between(birth, r.referral_date)
+        end_month = data_end[r.la_code]
+        last_day = _add_months(end_month.replace(day=1), 1) - dt.timedelta(days=1)
+        horizon_end = _add_months(r.referral_date, horizon)
+        followup_end = min(horizon_end, _add_months(birth, censor * 12), last_day + dt.timedelta(1))
+        starts = care[(care.la_code == r.la_code) & (care.child_pid == r.child_pid)]["start"]
+        after = sorted(s for s in starts if s >= r.referral_date)
+        first_care = after[0] if after else None
+        event = first_care is not None and first_care < followup_end
+        cp_starts = cps[(cps.la_code == r.la_code) & (cps.child_pid == r.child_pid)]
+        open_cpp = any(
+            r.referral_date - dt.timedelta(365) <= s <= r.referral_date + dt.timedelta(45)
+            for s in cp_starts["cpp_start_date"]
+        )
+        key = (r.la_code, r.referral_date.replace(day=1))
+        indicators = monthly.loc[key] if key in monthly.index else None
+        prev = r.previous_cpp
+        out.append(
+            {
+                "child_pid": r.child_pid,
+                "local_authority": r.la_code,
+                "la_name": la.name,
+                "in_primary_analysis": la.in_primary_analysis,
+                "la_readiness": la.readiness,
+                "referral_date": r.referral_date,
+                "age_months_at_referral": age,
+                "age_group": "12-13" if age < 168 else "14-15" if age < 192 else "16-17",
+                "treatment_group": int(r.referral_date >= la.go_live),
+                "wedge": study.period_of(r.referral_date),
+                "cross_contamination": int(
+                    la.go_live - dt.timedelta(study.cross_contamination_days)
+                    <= r.referral_date
+                    < la.go_live
+                ),
+                "cla_status": int(event),
+                "is_censored": int(not event and followup_end < horizon_end),
+                "time_at_risk_days": (
+                    (first_care if event else followup_end) - r.referral_date
+                ).days,
+                "gender": r.gender if isinstance(r.gender, str) else "Not recorded",
+                "ethnicity": r.ethnicity,
+                "ethnicity_group": ETHNICITY_GROUPS.get(r.ethnicity, MISSING_GROUP),
+                "disabled": None if pd.isna(r.disabled) else int(r.disabled),
+                "uasc": None if pd.isna(r.uasc) else int(r.uasc),
+                "previous_cpp_group": "0"
+                if pd.isna(prev) or prev == 0
+                else "3+"
+                if prev >= 3
+                else str(int(prev)),
+                "referral_nfa": None if pd.isna(r.referral_nfa) else int(r.referral_nfa),
+                "open_cpp": int(open_cpp),
+                "cla_rate_per_10k": None if indicators is None else indicators["cla_rate_per_10k"],
+                "prop_white_british": None
+                if indicators is None
+                else indicators["prop_white_british"],
+                "sw_turnover_rate_fte": None
+                if indicators is None
+                else indicators["sw_turnover_rate_fte"],
+            }
+        )
+    data = pd.DataFrame(out)
+    if len(data):
+        data = data.sort_values(["local_authority", "child_pid"]).reset_index(drop=True)
+    flow = pd.DataFrame(flow_rows).sort_values("la_code").reset_index(drop=True)
+    return Cohort(data=data, flow=flow)
