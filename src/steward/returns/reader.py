@@ -42,6 +42,7 @@ class TableReading:
     data: pa.Table
     dropped_columns: list[str]
     missing_columns: list[str]
+    headings: dict[str, str] = field(default_factory=dict)  # field -> heading in the file
     problems: dict[str, pa.Array] = field(default_factory=dict, repr=False)
     raw: dict[str, pa.Array] = field(default_factory=dict, repr=False)
     blank_rows: int = 0
@@ -111,6 +112,7 @@ def _read_table(sheet: RawSheet, detection: SheetDetection, month: dt.date) -> T
         data=pa.table(columns),
         dropped_columns=list(detection.dropped),
         missing_columns=list(detection.missing),
+        headings={m.field: m.heading for m in detection.matches},
         problems=problems,
         raw=raw,
         blank_rows=int((~occupied).sum()),

@@ -1,0 +1,1 @@
+"""The Children in Need census (XML): streaming, hardened reading, XSD and rule validation."""

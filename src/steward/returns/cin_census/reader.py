@@ -1,0 +1,311 @@
+"""Streaming, hardened reading of a CIN census XML file into row batches.
+
+Memory stays flat whatever the file size: children are parsed one at a time with lxml's
+``iterparse`` and each element is cleared as soon as it has been read; rows are handed out in
+batches of ``batch_children`` children. The parser never loads a DTD, never expands an entity
+and never touches the network; a file that declares a DTD or entities (XXE, billion laughs) is
+refused before parsing. The collection year comes from the file's own header.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from lxml import etree
+
+from steward.errors import InputFileError, Location
+from steward.returns.cin_census.spec import INTRODUCED, TABLES, WITHDRAWN, CinField, CinTable
+
+_PROLOG_BYTES = 65536
+_DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class CinHeader:
+    collection: str
+    year_element: int | None
+    reference_date: dt.date | None
+    la_code: str
+    collection_year: int  # the year the census ends in: 2023-24 → 2024
+
+    @property
+    def label(self) -> str:
+        return f"{self.collection_year - 1}-{str(self.collection_year)[2:]}"
+
+
+@dataclass
+class Finding:
+    """Something odd about one child's record (a schema-year mismatch, an unparseable value)."""
+
+    child_seq: int
+    field: str
+    message: str
+    severity: str = "warning"
+
+
+@dataclass
+class CinBatch:
+    """Rows of up to ``batch_children`` children, per table, as column lists."""
+
+    rows: dict[str, dict[str, list[Any]]]
+    findings: list[Finding] = field(default_factory=list)
+    children: int = 0
+
+
+def _refuse(path: Path, what: str, fix: str) -> InputFileError:
+    return InputFileError(what=what, fix=fix, where=Location(file=path.name))
+
+
+def _check_prolog(path: Path) -> None:
+    with path.open("rb") as fh:
+        head = fh.read(_PROLOG_BYTES)
+    if head.startswith(b"\xef\xbb\xbf"):
+        head = head[3:]
+    root_at = re.search(rb"<[A-Za-z_]", head)
+    prolog = head[: root_at.start()] if root_at else head
+    if _DECLARATION.search(prolog):
+        raise _refuse(
+            path,
+            "the XML declares a DTD or entities, which a CIN census file never needs "
+            "(and which are used for XXE and entity-expansion attacks)",
+            "Export the census again from the case management system; do not add a DOCTYPE.",
+        )
+
+
+def _parser_args() -> dict[str, Any]:
+    return {
+        "resolve_entities": False,
+        "load_dtd": False,
+        "no_network": True,
+        "dtd_validation": False,
+        "huge_tree": False,
+        "remove_comments": True,
+        "remove_pis": True,
+    }
+
+
+def _text(elem: etree._Element | None) -> str | None:
+    if elem is None or elem.text is None:
+        return None
+    value = elem.text.strip()
+    return value or None
+
+
+def _header(elem: etree._Element, path: Path) -> CinHeader:
+    collection = _text(elem.find("CollectionDetails/Collection")) or ""
+    if collection.upper() != "CIN":
+        raise _refuse(
+            path,
+            f"this is valid XML but not a Children in Need census (Collection is {collection!r})",
+            "Send the CIN census file; other DfE collections are ingested by their own readers.",
+        )
+    year_text = _text(elem.find("CollectionDetails/Year"))
+    ref_text = _text(elem.find("CollectionDetails/ReferenceDate"))
+    la_code = _text(elem.find("Source/LEA"))
+    year = int(year_text) if year_text and year_text.isdigit() else None
+    try:
+        reference = dt.date.fromisoformat(ref_text) if ref_text else None
+    except ValueError:
+        reference = None
+    if reference is not None and (reference.month, reference.day) == (3, 31):
+        collection_year = reference.year  # the census date closes the collection year
+    elif year is not None:
+        collection_year = year
+    else:
+        raise _refuse(
+            path,
+            "the header has neither a usable Year nor a 31 March ReferenceDate",
+            "Check Header/CollectionDetails: Year (e.g. 2024) and ReferenceDate (e.g. 2024-03-31).",
+        )
+    if not la_code:
+        raise _refuse(
+            path,
+            "the header has no Source/LEA (local authority code)",
+            "Add the three-digit LEA code.",
+        )
+    return CinHeader("CIN", year, reference, la_code, collection_year)
+
+
+def _convert(value: str | None, spec: CinField) -> Any:
+    if value is None or spec.type == "string":
+        return value
+    if spec.type == "date":
+        return dt.date.fromisoformat(value)
+    if spec.type == "int":
+        return int(value)
+    if value.lower() in ("true", "1"):
+        return True
+    if value.lower() in ("false", "0"):
+        return False
+    raise ValueError(value)
+
+
+def _empty_rows() -> dict[str, dict[str, list[Any]]]:
+    rows: dict[str, dict[str, list[Any]]] = {}
+    for table in TABLES:
+        columns = ["child_seq", "episode_seq", "item_seq"]
+        columns += [f.column for f in table.fields]
+        if table.repeated:
+            columns.append(table.repeated.column)
+        rows[table.name] = {c: [] for c in columns}
+    return rows
+
+
+class _ChildWriter:
+    """Turns one ``Child`` element into rows of every table."""
+
+    def __init__(self, header: CinHeader) -> None:
+        self.header = header
+
+    def write(self, child: etree._Element, seq: int, batch: CinBatch) -> None:
+        for name, introduced in INTRODUCED.items():
+            if self.header.collection_year < introduced and child.find(f".//{name}") is not None:
+                batch.findings.append(
+                    Finding(
+                        seq,
+                        name,
+                        f"{name} appears in a {self.header.label} return; it "
+                        f"belongs to collection years from {introduced - 1}-{str(introduced)[2:]}",
+                    )
+                )
+        for name, withdrawn in WITHDRAWN.items():
+            if self.header.collection_year >= withdrawn and child.find(f".//{name}") is not None:
+                batch.findings.append(
+                    Finding(
+                        seq,
+                        name,
+                        f"{name} appears in a {self.header.label} return; it was "
+                        f"replaced from {withdrawn - 1}-{str(withdrawn)[2:]}",
+                    )
+                )
+        for table in TABLES:
+            self._table(child, table, seq, batch)
+
+    def _table(self, child: etree._Element, table: CinTable, seq: int, batch: CinBatch) -> None:
+        rows = batch.rows[table.name]
+        if table.path[0] == "CINdetails":
+            episodes = child.findall("CINdetails")
+            rest = "/".join(table.path[1:])
+        else:
+            episodes = [child]
+            rest = "/".join(table.path)
+        for episode_seq, episode in enumerate(episodes, start=1):
+            elems = episode.findall(rest) if rest else [episode]
+            ep = episode_seq if table.path[0] == "CINdetails" else None
+            for item_seq, elem in enumerate(elems, start=1):
+                values = [self._value(elem.find(f.element), f, seq, batch) for f in table.fields]
+                if table.repeated is not None:
+                    for rep_seq, rep in enumerate(elem.findall(table.repeated.element), start=1):
+                        self._append(
+                            rows,
+                            table,
+                            seq,
+                            ep,
+                            item_seq * 1000 + rep_seq,
+                            [*values, self._value(rep, table.repeated, seq, batch)],
+                        )
+                else:
+                    self._append(rows, table, seq, ep, item_seq, values)
+
+    @staticmethod
+    def _append(
+        rows: dict[str, list[Any]],
+        table: CinTable,
+        seq: int,
+        ep: int | None,
+        item: int,
+        values: list[Any],
+    ) -> None:
+        rows["child_seq"].append(seq)
+        rows["episode_seq"].append(ep)
+        rows["item_seq"].append(item)
+        names = [f.column for f in table.fields]
+        if table.repeated is not None:
+            names.append(table.repeated.column)
+        for name, value in zip(names, values, strict=True):
+            rows[name].append(value)
+
+    @staticmethod
+    def _value(elem: etree._Element | None, spec: CinField, seq: int, batch: CinBatch) -> Any:
+        text = _text(elem)
+        try:
+            return _convert(text, spec)
+        except ValueError:
+            shown = "" if spec.identifier else f" {text!r}"
+            batch.findings.append(
+                Finding(
+                    seq,
+                    spec.element,
+                    f"{spec.element} value{shown} is not a valid {spec.type}",
+                    severity="blocking",
+                )
+            )
+            return None
+
+
+def read_header(path: Path) -> CinHeader:
+    """Only the header: cheap, for batch checks (e.g. mixed years) before reading children."""
+    _check_prolog(path)
+    try:
+        for _, elem in etree.iterparse(str(path), events=("end",), tag="Header", **_parser_args()):
+            return _header(elem, path)
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(path, exc) from exc
+    raise _refuse(
+        path, "the file has no Header element", "A CIN census starts with Message/Header."
+    )
+
+
+def _malformed(path: Path, exc: etree.XMLSyntaxError) -> InputFileError:
+    line = exc.position[0] if exc.position else None
+    return InputFileError(
+        what=f"the XML is malformed: {exc.msg}",
+        fix="Export the census again; the file may be truncated or edited by hand.",
+        where=Location(file=path.name, row=line),
+    )
+
+
+def iter_batches(path: Path, *, batch_children: int = 5000) -> Iterator[CinHeader | CinBatch]:
+    """Yield the header first, then batches of children's rows, in file order."""
+    _check_prolog(path)
+    header: CinHeader | None = None
+    writer: _ChildWriter | None = None
+    batch = CinBatch(_empty_rows())
+    seq = 0
+    try:
+        context = etree.iterparse(
+            str(path), events=("end",), tag=("Header", "Child"), **_parser_args()
+        )
+        for _, elem in context:
+            if elem.tag == "Header":
+                header = _header(elem, path)
+                writer = _ChildWriter(header)
+                yield header
+            else:
+                if writer is None:
+                    raise _refuse(path, "children appear before the Header", "Put Header first.")
+                seq += 1
+                writer.write(elem, seq, batch)
+                batch.children += 1
+                if batch.children >= batch_children:
+                    yield batch
+                    batch = CinBatch(_empty_rows())
+            # Free what has been read so memory stays flat.
+            elem.clear(keep_tail=False)
+            parent = elem.getparent()
+            if parent is not None:
+                while elem.getprevious() is not None:
+                    del parent[0]
+    except etree.XMLSyntaxError as exc:
+        raise _malformed(path, exc) from exc
+    if header is None:
+        raise _refuse(
+            path, "the file has no Header element", "A CIN census starts with Message/Header."
+        )
+    if batch.children:
+        yield batch
