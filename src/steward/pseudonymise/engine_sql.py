@@ -1,0 +1,82 @@
+"""Pseudonyms computed inside a SQL engine, from the engine's own SHA-256.
+
+HMAC-SHA256 is two SHA-256 calls over padded keys (RFC 2104)::
+
+    HMAC(K, m) = SHA256((K ^ opad) || SHA256((K ^ ipad) || m))
+
+so any engine with ``sha256`` over BLOBs can compute it without a user-defined function. The
+padded keys are passed as query parameters, never written into SQL text, a macro body or a
+table: the key does not reach the store, its catalogue or its write-ahead log.
+
+The macro gives exactly the pseudonym of :mod:`steward.pseudonymise.pseudonym` (first 16 bytes
+as 32 lowercase hex characters; null for a missing or empty identifier); the tests check that.
+Spark has the same building blocks (``sha2(bin, 256)``, ``unhex``, ``concat`` over binary).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from steward.pseudonymise.pseudonym import PSEUDONYM_HEX_CHARS, SEPARATOR, hmac_pads
+
+MACRO_NAME = "steward_pseudonym"
+
+# DuckDB: sha256() of a BLOB returns hex text; unhex() turns the inner digest back into bytes.
+DUCKDB_MACRO = f"""
+CREATE OR REPLACE TEMP MACRO {MACRO_NAME}(ipad_key, opad_key, la_code, raw_id) AS
+CASE WHEN raw_id IS NULL OR raw_id = '' OR la_code IS NULL THEN NULL
+ELSE left(
+    sha256(opad_key || unhex(sha256(ipad_key || encode(la_code || chr({ord(SEPARATOR)}) || raw_id)))),
+    {PSEUDONYM_HEX_CHARS}
+) END
+"""
+
+
+def register_duckdb_macro(con: Any) -> None:
+    """Define the temporary ``steward_pseudonym`` macro on a DuckDB connection."""
+    con.execute(DUCKDB_MACRO)
+
+
+def key_parameters(key: bytes) -> list[bytes]:
+    """The two query parameters the macro takes first: ``[K ^ ipad, K ^ opad]``."""
+    ipad, opad = hmac_pads(key)
+    return [ipad, opad]
+
+
+def pseudonymise_duckdb(
+    con: Any, key: bytes, la_codes: pa.Array | str, raw_ids: pa.Array
+) -> pa.Array:
+    """Pseudonyms of an Arrow column computed by DuckDB (each distinct value hashed once)."""
+    register_duckdb_macro(con)
+    las = (
+        pa.array([la_codes] * len(raw_ids), pa.string()) if isinstance(la_codes, str) else la_codes
+    )
+    # An explicit position: row order out of a parallel scan is not guaranteed.
+    rows = pa.table(
+        {
+            "la_code": las,
+            "raw_id": raw_ids.cast(pa.string()),
+            "pos": pa.array(np.arange(len(raw_ids), dtype=np.int64)),
+        }
+    )
+    con.register("steward_pseudonym_input", rows)
+    try:
+        result = con.sql(
+            f"""
+            WITH src AS (SELECT la_code, raw_id, pos FROM steward_pseudonym_input),
+                 distinct_ids AS (
+                    SELECT la_code, raw_id, {MACRO_NAME}($1::BLOB, $2::BLOB, la_code, raw_id) AS pid
+                    FROM (SELECT DISTINCT la_code, raw_id FROM src))
+            SELECT d.pid FROM src LEFT JOIN distinct_ids d
+              ON d.la_code IS NOT DISTINCT FROM src.la_code
+             AND d.raw_id IS NOT DISTINCT FROM src.raw_id
+            ORDER BY src.pos
+            """,
+            params=key_parameters(key),
+        ).to_arrow_table()
+    finally:
+        con.unregister("steward_pseudonym_input")
+    return result.column(0).combine_chunks()
