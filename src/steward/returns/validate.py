@@ -11,7 +11,8 @@ values; the original text of unreadable non-identifier values is kept in memory 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from pathlib import Path
 
 import numpy as np
@@ -38,7 +39,7 @@ class RuleFailure:
     field: str
     heading: str | None  # the column's heading in the file, if it had the column
     rows: tuple[int, ...]  # 1-based spreadsheet row numbers
-    examples: tuple[str, ...] = field(default=(), repr=False, compare=False)
+    examples: tuple[str, ...] = dataclass_field(default=(), repr=False, compare=False)
 
     @property
     def count(self) -> int:
@@ -177,10 +178,11 @@ def validate(reading: ReturnReading) -> ValidatedReturn:
         )
     tables = [validate_table(t, reading.return_month, siblings) for t in reading.tables]
     decisions = list(reading.decisions)
-    for t in tables:
-        if t.quarantined.num_rows:
+    for checked in tables:
+        if checked.quarantined.num_rows:
             decisions.append(
-                f"sheet {t.sheet!r}: {t.quarantined.num_rows} of {t.rows_in} records quarantined"
+                f"sheet {checked.sheet!r}: {checked.quarantined.num_rows} of {checked.rows_in} "
+                "records quarantined"
             )
     return ValidatedReturn(
         path=reading.path,
