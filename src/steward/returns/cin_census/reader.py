@@ -20,6 +20,7 @@ from lxml import etree
 
 from steward.errors import InputFileError, Location
 from steward.returns.cin_census.spec import INTRODUCED, TABLES, WITHDRAWN, CinField, CinTable
+from steward.returns.cin_census.xsd import child_errors, child_schema
 
 _PROLOG_BYTES = 65536
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -159,10 +160,14 @@ def _empty_rows() -> dict[str, dict[str, list[Any]]]:
 class _ChildWriter:
     """Turns one ``Child`` element into rows of every table."""
 
-    def __init__(self, header: CinHeader) -> None:
+    def __init__(self, header: CinHeader, *, validate_xsd: bool) -> None:
         self.header = header
+        self.schema = child_schema(header.collection_year) if validate_xsd else None
 
     def write(self, child: etree._Element, seq: int, batch: CinBatch) -> None:
+        if self.schema is not None:
+            for message in child_errors(self.schema, child):
+                batch.findings.append(Finding(seq, "XSD", message))
         for name, introduced in INTRODUCED.items():
             if self.header.collection_year < introduced and child.find(f".//{name}") is not None:
                 batch.findings.append(
@@ -270,7 +275,9 @@ def _malformed(path: Path, exc: etree.XMLSyntaxError) -> InputFileError:
     )
 
 
-def iter_batches(path: Path, *, batch_children: int = 5000) -> Iterator[CinHeader | CinBatch]:
+def iter_batches(
+    path: Path, *, batch_children: int = 5000, validate_xsd: bool = True
+) -> Iterator[CinHeader | CinBatch]:
     """Yield the header first, then batches of children's rows, in file order."""
     _check_prolog(path)
     header: CinHeader | None = None
@@ -284,7 +291,7 @@ def iter_batches(path: Path, *, batch_children: int = 5000) -> Iterator[CinHeade
         for _, elem in context:
             if elem.tag == "Header":
                 header = _header(elem, path)
-                writer = _ChildWriter(header)
+                writer = _ChildWriter(header, validate_xsd=validate_xsd)
                 yield header
             else:
                 if writer is None:

@@ -7,6 +7,7 @@ memory stays flat. Years without a published schema use the newest one available
 
 from __future__ import annotations
 
+import re
 from functools import lru_cache
 from importlib import resources
 
@@ -37,4 +38,11 @@ def child_errors(schema: etree.XMLSchema, child: etree._Element) -> list[str]:
     """Schema errors of one ``Child`` element, as short messages (no values of identifiers)."""
     if schema.validate(child):
         return []
-    return [f"line {e.line}: {e.message}" for e in schema.error_log]  # type: ignore[attr-defined]
+    # Messages quote the offending value; identifiers must not reach reports, so drop values.
+    return [
+        f"line {e.line}: {_VALUE.sub('value', e.message)}"
+        for e in schema.error_log  # type: ignore[attr-defined]
+    ]
+
+
+_VALUE = re.compile(r"value '[^']*'")
