@@ -157,7 +157,7 @@ def test_billion_laughs_is_refused(tmp_path: Path) -> None:
 def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
     path = census(tmp_path, [{"child_id": "C1"}])
     path.write_text(path.read_text()[:-40])
-    header, batches = read_cin_census(path)
+    _header, batches = read_cin_census(path)
     with pytest.raises(InputFileError, match="malformed") as info:
         list(batches)
     assert info.value.where.row is not None

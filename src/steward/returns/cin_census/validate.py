@@ -46,7 +46,7 @@ def _frames(batch: CinBatch) -> dict[str, pd.DataFrame]:
 
 
 def validate_batch(
-    batch: CinBatch, header: CinHeader, seen_births: dict[str, object]
+    batch: CinBatch, header: CinHeader, seen_births: dict[str, object | None]
 ) -> CinValidatedBatch:
     """Apply every rule; children with a blocking failure go to quarantine, whole."""
     frames = _frames(batch)
@@ -69,7 +69,7 @@ def validate_batch(
         if child_id is None:
             continue
         earlier = seen_births.setdefault(child_id, birth)
-        if earlier != birth and not pd.isna(birth) and not pd.isna(earlier):
+        if earlier != birth and birth is not None and earlier is not None:
             failures.append(
                 CinFailure(
                     "CIN150",
@@ -107,7 +107,7 @@ def read_cin_census(
     assert isinstance(header, CinHeader)
 
     def batches() -> Iterator[CinValidatedBatch]:
-        seen: dict[str, object] = {}
+        seen: dict[str, object | None] = {}
         for batch in stream:
             assert isinstance(batch, CinBatch)
             yield validate_batch(batch, header, seen)

@@ -41,7 +41,7 @@ def child_errors(schema: etree.XMLSchema, child: etree._Element) -> list[str]:
     # Messages quote the offending value; identifiers must not reach reports, so drop values.
     return [
         f"line {e.line}: {_VALUE.sub('value', e.message)}"
-        for e in schema.error_log  # type: ignore[attr-defined]
+        for e in schema.error_log
     ]
 
 
