@@ -166,3 +166,11 @@ def test_malformed_xml_names_the_line(tmp_path: Path) -> None:
 def test_another_collection_is_refused(tmp_path: Path) -> None:
     with pytest.raises(InputFileError, match="not a Children in Need census"):
         read_cin_census(census(tmp_path, [{"child_id": "C1"}], collection="SchoolCensus"))
+
+
+def test_missing_birth_dates_are_not_a_reused_id(tmp_path: Path) -> None:
+    path = census(tmp_path, [{"child_id": "C1", "birth": ""}, {"child_id": "C1", "birth": ""}])
+    _, batches = read_cin_census(path)
+    batch = next(batches)
+    assert not any(f.code == "CIN150" for f in batch.failures)
+    assert any(f.code == "CIN104" for f in batch.failures)

@@ -66,8 +66,9 @@ def validate_batch(
     for seq, child_id, birth in children[["child_seq", "child_id", "birth_date"]].itertuples(
         index=False
     ):
-        if child_id is None:
+        if child_id is None or child_id is pd.NA:
             continue
+        birth = None if birth is pd.NA else birth
         earlier = seen_births.setdefault(child_id, birth)
         if earlier != birth and birth is not None and earlier is not None:
             failures.append(
