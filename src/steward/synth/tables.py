@@ -20,6 +20,7 @@ def with_attributes(
     """
     rows = events["child_row"].to_numpy()
     out = events.copy()
+    out["child_id"] = children["child_id"].to_numpy()[rows]
     for name in ATTRIBUTE_NAMES:
         out[name] = children[name].to_numpy()[rows]
     if mess:

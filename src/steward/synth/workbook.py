@@ -13,6 +13,7 @@ import xlsxwriter
 CellKind = Literal["text", "number", "date"]
 # A fixed creation time keeps workbooks written from the same seed identical.
 _CREATED = dt.datetime(2024, 1, 1)
+_IN_MEMORY_CELLS = 200_000
 
 
 @dataclass
@@ -49,7 +50,11 @@ def write_workbook(path: Path, sheets: list[Sheet]) -> Path:
     """Write ``sheets`` to ``path`` (temp file + rename, so a reader never sees half a file)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.part")
-    book = xlsxwriter.Workbook(str(tmp), {"constant_memory": True, "strings_to_numbers": False})
+    cells = sum(len(sheet.columns) * sheet.n_rows for sheet in sheets)
+    # Small workbooks are built in memory (no temp files, which dominate on a slow disk); large
+    # ones stream row by row in constant memory.
+    mode = {"in_memory": True} if cells < _IN_MEMORY_CELLS else {"constant_memory": True}
+    book = xlsxwriter.Workbook(str(tmp), {**mode, "strings_to_numbers": False})
     book.set_properties({"created": _CREATED, "author": "Steward synthetic returns"})
     date_format = book.add_format({"num_format": "dd/mm/yyyy"})
     bold = book.add_format({"bold": True})
