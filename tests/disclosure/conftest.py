@@ -7,7 +7,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-ACRO_DATA = Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "sdc" / "acro_test_data.dta"
+ACRO_DATA = (
+    Path(__file__).resolve().parents[3] / "shared" / "fixtures" / "sdc" / "acro_test_data.dta"
+)
 
 
 @pytest.fixture(scope="session")
