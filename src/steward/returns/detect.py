@@ -231,10 +231,10 @@ _FILE_NAME = re.compile(
     r"^(?P<la>[a-z][a-z0-9 _&\-]*?)[ _\-]+(?P<type>dr[123])(?:[ _\-]+(?P<rest>.*))?$"
 )
 _MONTH_PATTERNS = (
-    re.compile(rf"\b(?P<mon>{_MONTH_WORD})[ _\-]?(?P<year>\d{{4}}|\d{{2}})\b"),
+    # '_' counts as a word character for \b, so boundaries are spelt out.
     re.compile(rf"(?:^|[^a-z])(?P<mon>{_MONTH_WORD})[ _\-]?(?P<year>\d{{4}}|\d{{2}})(?:$|[^0-9])"),
-    re.compile(r"\b(?P<year>20\d{2})[ _\-/]?(?P<num>0[1-9]|1[0-2])\b"),
-    re.compile(r"\b(?P<num>0?[1-9]|1[0-2])/(?P<year>20\d{2})\b"),
+    re.compile(r"(?:^|[^0-9])(?P<year>20\d{2})[ _\-/]?(?P<num>0[1-9]|1[0-2])(?:$|[^0-9])"),
+    re.compile(r"(?:^|[^0-9])(?P<num>0?[1-9]|1[0-2])/(?P<year>20\d{2})(?:$|[^0-9])"),
 )
 
 

@@ -282,14 +282,8 @@ def episode_ends_before_start(ctx: RuleContext) -> FieldRows:
 # --- duplicates ----------------------------------------------------------------------------
 
 
-@rule(
-    "DU01",
-    "Duplicate of an earlier row (same event); the first is kept",
-    severity="warning",
-    moves_row=True,
-)
-def duplicate_event(ctx: RuleContext) -> FieldRows:
-    key = list(ctx.table.event_key)
+def _later_duplicates(ctx: RuleContext, key: list[str]) -> FieldRows:
+    """Rows whose ``key`` (all present) equals an earlier row's."""
     rows = np.arange(ctx.data.num_rows)
     keyed = ctx.data.select(key).append_column("row", pa.array(rows))
     complete = np.ones(ctx.data.num_rows, dtype=bool)
@@ -302,6 +296,35 @@ def duplicate_event(ctx: RuleContext) -> FieldRows:
     in_key = np.zeros(ctx.data.num_rows, dtype=bool)
     in_key[np.asarray(keyed["row"].to_numpy())] = True
     return _non_empty({key[-1]: np.flatnonzero(in_key & ~is_first)})
+
+
+@rule(
+    "DU01",
+    "Duplicate of an earlier row (same event); the first is kept",
+    severity="warning",
+    moves_row=True,
+)
+def duplicate_event(ctx: RuleContext) -> FieldRows:
+    return _later_duplicates(ctx, list(ctx.table.event_key))
+
+
+@rule(
+    "DU02",
+    "Same child referred again on the same date under another referral id; the first is kept",
+    fields=("child_id", "referral_date"),
+    tables=("dr2_referrals",),
+    severity="warning",
+    moves_row=True,
+)
+def duplicate_referral_same_day(ctx: RuleContext) -> FieldRows:
+    # Exact copies are DU01's; here only rows differing in their referral id.
+    exact = _later_duplicates(ctx, list(ctx.table.event_key)).get("referral_date")
+    same_day = _later_duplicates(ctx, ["child_id", "referral_date"]).get("referral_date")
+    if same_day is None:
+        return {}
+    if exact is not None:
+        same_day = np.setdiff1d(same_day, exact)
+    return _non_empty({"referral_date": same_day})
 
 
 def iter_rules(ctx: RuleContext) -> Iterator[Rule]:
