@@ -9,11 +9,14 @@ targets. Nothing here resembles a real child.
 
 from __future__ import annotations
 
+import hashlib
 import math
 
 import numpy as np
 import pandas as pd
 from scipy.special import expit
+
+from steward.analysis.design import build_design
 
 PERIODS = ("baseline", "wedge_1", "wedge_2", "wedge_3", "wedge_4")
 TRUE_ODDS_RATIO = 0.70
@@ -46,7 +49,10 @@ def simulate_trial(
     la_effect = rng.normal(0.0, re_sd, n_la)
     readiness = np.round(rng.uniform(1.0, 5.0, n_la), 1)
     base_rate = rng.uniform(60.0, 110.0, n_la)
-    cla_rate = np.round(base_rate[la] + 2.5 * period, 1)  # LA-level, moves with time
+    # LA-level and time-varying: each LA has its own trend and period-to-period noise.
+    trend = rng.uniform(-3.0, 4.0, n_la)
+    wobble = rng.normal(0.0, 3.0, (n_la, len(PERIODS)))
+    cla_rate = np.round(base_rate[la] + trend[la] * period + wobble[la, period], 1)
 
     age = rng.choice(list(_AGE), n_children, p=[0.35, 0.3, 0.35])
     gender = rng.choice(["Female", "Male"], n_children)
@@ -114,3 +120,21 @@ PRIMARY_FIXED = [
     "cla_rate_per_10k",
 ]
 """The primary model's fixed effects on this cohort, as a study definition would name them."""
+
+REFERENCE_SEED = 20190401
+REFERENCE_N = 10_000
+
+
+def reference_cohort() -> pd.DataFrame:
+    """The deterministic 10,000-child cohort of the lme4 cross-check and the GLMM benchmark."""
+    return simulate_trial(n_children=REFERENCE_N, seed=REFERENCE_SEED)
+
+
+def data_fingerprint(cohort: pd.DataFrame) -> str:
+    """SHA-256 of the response, primary design matrix and clusters: proves which data was fitted."""
+    X = build_design(cohort, PRIMARY_FIXED).matrix(cohort)
+    digest = hashlib.sha256()
+    digest.update(np.ascontiguousarray(X, dtype="<f8").tobytes())
+    digest.update(cohort["cla_status"].to_numpy(dtype="<i8").tobytes())
+    digest.update("|".join(cohort["local_authority"]).encode())
+    return digest.hexdigest()
