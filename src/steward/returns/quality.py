@@ -252,7 +252,7 @@ def write_quality_report(validated: list[ValidatedReturn], out_dir: Path) -> Qua
                 "count",
                 "rows",
             ],
-        ),  # fmt: skip
+        ),
     )
     _atomic_write(paths.html, render_html(validated))
     return paths
