@@ -66,13 +66,12 @@ counts_tables = st.integers(2, 5).flatmap(
 )
 
 
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(counts_tables)
 def test_no_withheld_cell_can_be_recovered_from_the_published_table(rows: list[list[int]]) -> None:
     counts = pd.DataFrame(rows)
     checked = check_frequency_table(counts, name="random")
-    if checked.status == "fail":
-        return  # nothing is published from a wholly disclosive table
+    assert not any("can still be recovered" in c for c in checked.comments)
     intervals = published_intervals(checked.safe)
     assert set(intervals) == {
         (i, j) for i, j in zip(*np.nonzero(checked.suppressed().to_numpy()), strict=True)
