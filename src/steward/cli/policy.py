@@ -18,8 +18,9 @@ app = typer.Typer(
     help="The privacy policy registry: lint it, render the notice, the ROPA and the DPIA.",
     no_args_is_help=True,
 )
-out_console = Console()
-console = Console(stderr=True)
+# Soft wrap keeps each located message on one line, so it can be grepped and clicked.
+out_console = Console(soft_wrap=True)
+console = Console(stderr=True, soft_wrap=True)
 
 WorkspaceOption = Annotated[
     Path,

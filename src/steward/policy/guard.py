@@ -70,8 +70,10 @@ PIPELINE_STEPS: dict[str, ProcessingStep] = {
                        ("la_aggregate",), ("aggregate_table",)),
         ProcessingStep("export", "export", "impact_evaluation", ("la_aggregate",), (),
                        ("aggregate_table",)),
-        ProcessingStep("anonymise", "anonymise", "archiving", (*_ADMIN, "education"),
-                       ("anonymised_archive",), ("archive_package",)),
+        # Anonymises inside the research instance; the package it outputs becomes
+        # 'anonymised_archive' only when the archive step loads it in the archive instance.
+        ProcessingStep("anonymise", "anonymise", "archiving", (*_ADMIN, "education"), (),
+                       ("archive_package",)),
         ProcessingStep("archive", "archive", "archiving", ("anonymised_archive",), (),
                        ("archive_package",), recipient="archive_provider"),
         ProcessingStep("transcription", "transcription", "evaluation_research",

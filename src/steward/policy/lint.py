@@ -57,7 +57,11 @@ def _registry_findings(
                 f"purpose {purpose.id!r} has no lawful basis (UK GDPR Art. 6)",
                 "Add 'lawful_basis: {basis: ...}' to the purpose, or make it refine one that has.",
             )  # fmt: skip
-        elif basis.basis == "legitimate_interests" and basis.balancing_test is None:
+        elif (
+            purpose.lawful_basis is not None  # an inherited basis is reported at its parent
+            and basis.basis == "legitimate_interests"
+            and basis.balancing_test is None
+        ):
             yield locate.finding(
                 "legitimate_interests_without_balancing_test", (*path, "lawful_basis"),
                 f"purpose {purpose.id!r} relies on legitimate interests without a recorded "
@@ -165,7 +169,7 @@ def _step_findings(registry: Registry, steps: Iterable[ProcessingStep]) -> Itera
             )  # fmt: skip
         if step.kind in ("archive", "anonymise"):
             never = sorted(
-                c for c in registry.expand(step.writes) & registry.category_ids
+                c for c in registry.expand(step.uses) & registry.category_ids
                 if not registry.category(c).archivable
             )  # fmt: skip
             if never:
