@@ -9,11 +9,16 @@ row references and counts only.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable, Iterator
+import hashlib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from steward.errors import InputFileError, Location, StewardError, UserError
+import pyarrow as pa
+
+from steward.errors import InputFileError, Location, UserError
+from steward.returns.validate import ValidatedReturn
+from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES, LocalAuthority
 from steward.workspace import Workspace
 
 SUPPORTED_SUFFIXES = (".xlsx", ".csv")
@@ -87,6 +92,140 @@ def expand_paths(paths: Iterable[Path]) -> list[Path]:
 ProgressCallback = Callable[[FileOutcome], None]
 
 
+class IngestRun:
+    """Everything one ingest batch holds open: keys, landing, quarantine, store, policy gate."""
+
+    def __init__(self, workspace: Workspace, *, actor: str) -> None:
+        from steward.landing import Landing, Quarantine
+        from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
+        from steward.store import ResearchStore
+
+        self.workspace = workspace
+        self.actor = actor
+        gate = gate_for_workspace(workspace.root)
+        # Both steps are checked before a single byte of a return is read.
+        gate.require(PIPELINE_STEPS["ingest"])
+        gate.require(PIPELINE_STEPS["pseudonymise"])
+        keys = workspace.keys
+        self._pseudonym_key = keys.load("pseudonym")
+        master = keys.load("master")
+        self.landing = Landing(workspace.landing, master)
+        self.quarantine = Quarantine(workspace.quarantine, master)
+        self.store = ResearchStore.open(workspace)
+        self.validated: list[ValidatedReturn] = []
+        self.local_authorities = study_local_authorities(workspace)
+
+    def close(self) -> None:
+        self.store.close()
+
+    def ingest_file(self, path: Path) -> FileOutcome:
+        """Read, validate, pseudonymise and load one file; raises ``UserError`` if unreadable."""
+        from steward.pseudonymise.table import pseudonymise_table
+        from steward.returns import read_return, validate
+        from steward.store import SubmissionRecord
+
+        submission_id = file_sha256(path)
+        if self.store.has_submission(submission_id):
+            return FileOutcome(path, "already_ingested", submission_id=submission_id)
+        reading = read_return(path, local_authorities=self.local_authorities)
+        validated = validate(reading)
+        tables = {
+            vt.table.name: pseudonymise_table(
+                vt.table, with_provenance(vt.valid, validated, vt.sheet), self._pseudonym_key
+            )
+            for vt in validated.tables
+        }
+        quarantined = 0
+        for vt in validated.tables:
+            if vt.quarantined.num_rows:
+                self.quarantine.put(vt.quarantined)
+                quarantined += vt.quarantined.num_rows
+        self.landing.put(path)
+        self.store.load(
+            SubmissionRecord(
+                submission_id=submission_id,
+                la_code=validated.la_code,
+                return_type=validated.return_type,
+                return_month=validated.return_month,
+                file_name=path.name,
+                quarantined=quarantined,
+            ),
+            tables,
+        )
+        self.validated.append(validated)
+        return FileOutcome(
+            path,
+            "loaded",
+            submission_id=submission_id,
+            la_code=validated.la_code,
+            return_type=validated.return_type,
+            return_month=validated.return_month,
+            rows=sum(vt.rows_in for vt in validated.tables),
+            quarantined=quarantined,
+            decisions=list(validated.decisions),
+        )
+
+    def write_quality_report(self) -> Path | None:
+        from steward.returns import write_quality_report
+
+        if not self.validated:
+            return None
+        paths = write_quality_report(self.validated, self.workspace.reports / "quality")
+        return paths.html
+
+    def store_totals(self) -> tuple[int, int]:
+        """Children (distinct pseudonyms) and rows across the current child-level tables."""
+        from steward.store.schema import EVENT_TABLES
+        from steward.store.views import current_view_name
+
+        children_sql = []
+        rows = 0
+        for table in EVENT_TABLES.values():
+            if "child_pid" not in table.column_names:
+                continue
+            view = current_view_name(table.name)
+            children_sql.append(f"SELECT child_pid FROM {view}")
+            rows += int(
+                self.store.query(f"SELECT count(*) AS n FROM {view}").column("n")[0].as_py()
+            )
+        if not children_sql:
+            return 0, rows
+        union = " UNION ".join(children_sql)
+        children = self.store.query(f"SELECT count(DISTINCT child_pid) AS n FROM ({union})")
+        return int(children.column("n")[0].as_py()), rows
+
+
+def with_provenance(data: pa.Table, validated: ValidatedReturn, sheet: str) -> pa.Table:
+    """Add the columns saying where each row came from (the reader keeps only ``source_row``)."""
+    n = data.num_rows
+    provenance = {
+        "la_code": pa.array([validated.la_code] * n, pa.string()),
+        "return_month": pa.array([validated.return_month] * n, pa.date32()),
+        "submission_id": pa.array([validated.submission_id] * n, pa.string()),
+        "source_sheet": pa.array([sheet] * n, pa.string()),
+    }
+    for name, column in provenance.items():
+        if name not in data.column_names:
+            data = data.append_column(name, column)
+    return data
+
+
+def file_sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        while block := fh.read(1024 * 1024):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def study_local_authorities(workspace: Workspace) -> tuple[LocalAuthority, ...]:
+    """The LAs of the workspace's study, as the reader matches them in files."""
+    from steward.study.definition import load_study
+
+    codes = {la.code for la in load_study(workspace.settings.study).local_authorities}
+    return tuple(la for la in NWD_LOCAL_AUTHORITIES if la.code in codes)
+
+
 def ingest(
     workspace: Workspace,
     paths: Iterable[Path],
@@ -94,14 +233,17 @@ def ingest(
     actor: str = "cli",
     on_file: ProgressCallback | None = None,
 ) -> IngestSummary:
-    """Ingest every file under ``paths`` into ``workspace``; failures are reported, not raised."""
-    from steward.ingest_steps import IngestRun
-
+    """Ingest every file under ``paths`` into ``workspace``; a bad file is reported, never raised,
+    and the rest of the batch still ingests."""
     files = expand_paths(paths)
-    run = IngestRun.open(workspace, actor=actor)
+    run = IngestRun(workspace, actor=actor)
     outcomes: list[FileOutcome] = []
     try:
-        for outcome in _each(run, files):
+        for path in files:
+            try:
+                outcome = run.ingest_file(path)
+            except UserError as exc:
+                outcome = FileOutcome(path=path, status="failed", error=exc)
             outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
@@ -110,22 +252,3 @@ def ingest(
     finally:
         run.close()
     return IngestSummary(outcomes, report, children, store_rows)
-
-
-def _each(run: object, files: list[Path]) -> Iterator[FileOutcome]:
-    from steward.ingest_steps import IngestRun
-
-    assert isinstance(run, IngestRun)
-    for path in files:
-        try:
-            yield run.ingest_file(path)
-        except UserError as exc:
-            yield FileOutcome(path=path, status="failed", error=exc)
-        except StewardError as exc:  # pragma: no cover - every raised error should be a UserError
-            yield FileOutcome(
-                path=path,
-                status="failed",
-                error=UserError(
-                    what=str(exc), fix="Report this as a bug.", where=Location(file=str(path))
-                ),
-            )
