@@ -66,6 +66,7 @@ BIRTH_MONTH = _f(
     "Year and month of birth of the child",
     "Year and Month of Birth",
     "Date of birth (month/year)",
+    "Month/Year of Birth",
 )
 CHILD_ATTRIBUTES = (
     BIRTH_MONTH,
@@ -218,7 +219,13 @@ DR3_PERIODS_OF_CARE = ReturnTable(
     ("Periods of care", "POC"),
     (
         CHILD_ID,
-        _f("poc_start_date", "date", "Period of care start date", "Date period of care started"),
+        _f(
+            "poc_start_date",
+            "date",
+            "Period of care start date",
+            "Date period of care started",
+            "POC start",
+        ),
         _f(
             "poc_end_date",
             "date",
@@ -236,7 +243,7 @@ DR3_CARE_EPISODES = ReturnTable(
     ("Care episodes", "Episodes"),
     (
         CHILD_ID,
-        _f("episode_start_date", "date", "Date episode commenced", "Episode start date"),
+        _f("episode_start_date", "date", "Date episode commenced", "Episode start date", "Episode start"),
         _f("episode_end_date", "date", "Date episode ceased", "Episode end date", required=False),
         _f("legal_status", "code", "Legal status", required=False, code_list="legal_status"),
         _f("placement_type", "code", "Placement type", required=False, code_list="placement"),
