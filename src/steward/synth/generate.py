@@ -147,6 +147,7 @@ def build_populations(
         draw_population(rng, p, b, model=model, intercept=intercept, la_effect=float(u))
         for p, b, u in zip(profiles, bases, la_effects, strict=True)
     ]
+    cohort, rate_treated, rate_untreated = _realised(pops)
     truth = SynthTruth(
         seed=seed,
         scale=scale,
@@ -162,12 +163,14 @@ def build_populations(
             "age_12_17_per_year_from_14": 0.08,
         },
         go_live={p.la.slug: p.go_live.isoformat() for p in profiles},
-        **_realised(pops),
+        cohort_12_17=cohort,
+        care_rate_treated=rate_treated,
+        care_rate_untreated=rate_untreated,
     )
     return pops, truth, rng
 
 
-def _realised(pops: list[LaPopulation]) -> dict[str, object]:
+def _realised(pops: list[LaPopulation]) -> tuple[dict[str, int], float, float]:
     lo, hi = (np.datetime64(d) for d in TRIAL_WINDOW)
     cohort: dict[str, int] = {}
     treated_out, untreated_out = [], []
@@ -181,11 +184,11 @@ def _realised(pops: list[LaPopulation]) -> dict[str, object]:
         treated_out.append(outcome[sel & treated])
         untreated_out.append(outcome[sel & ~treated])
     t, u = np.concatenate(treated_out), np.concatenate(untreated_out)
-    return {
-        "cohort_12_17": cohort,
-        "care_rate_treated": float(t.mean()) if t.size else float("nan"),
-        "care_rate_untreated": float(u.mean()) if u.size else float("nan"),
-    }
+    return (
+        cohort,
+        float(t.mean()) if t.size else float("nan"),
+        float(u.mean()) if u.size else float("nan"),
+    )
 
 
 def generate_returns(
