@@ -79,7 +79,7 @@ def test_birth_months_gender_and_flags_in_la_formats(messy_run: SynthResult) -> 
     seen_months, seen_gender, seen_flags = set(), set(), set()
     for slug in ("rochdale", "redcar", "warrington", "norfolk", "leicester"):
         refs = _messy_sheet(latest(messy_run, slug, "dr2"))
-        birth = refs.iloc[:, [i for i, c in enumerate(refs.columns) if "irth" in c][0]]
+        birth = refs.iloc[:, next(i for i, c in enumerate(refs.columns) if "irth" in c)]
         sample = birth.dropna().iloc[0]
         if isinstance(sample, str):
             seen_months.add("iso" if re.fullmatch(r"\d{4}-\d{2}", sample) else "mm_yyyy")
