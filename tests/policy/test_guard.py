@@ -147,3 +147,14 @@ def test_gate_for_workspace_reads_environment_and_policy(tmp_path: Path, variant
     workspace_gate.require(PIPELINE_STEPS["archive"])
     with pytest.raises(PolicyViolation):
         workspace_gate.require(PIPELINE_STEPS["cohort"])
+
+
+def test_store_may_not_hold_a_category_outside_its_environment() -> None:
+    gate("srs_research").check_can_hold(["dfe_education_extract", "ethnicity"])
+    with pytest.raises(PolicyViolation) as info:
+        gate("evaluator").check_can_hold(["age", "dfe_education_extract"])
+    assert "'dfe_education_extract' may not be held in the 'evaluator'" in info.value.what
+    with pytest.raises(PolicyViolation, match="may not be held"):
+        gate("srs_archive").check_can_hold(["direct_collection_data"])
+    with pytest.raises(PolicyViolation, match="Did you mean 'ethnicity'"):
+        gate().check_can_hold(["ethnicty"])

@@ -133,3 +133,13 @@ def test_category_without_retention_rule(variant: Variant) -> None:
     registry: Registry = load_registry(path)
     finding = only(lint(registry, source=path), "category_without_retention")
     assert "anonymised_archive" in finding.message
+
+
+def test_category_without_purpose(variant: Variant) -> None:
+    path = variant(
+        ("    categories: [contact_details, consent_record]", "    categories: [contact_details]")
+    )
+    registry = load_registry(path)
+    finding = only(lint(registry, source=path), "category_without_purpose")
+    assert "consent_record" in finding.message
+    assert finding.line == line_of(path.read_text(), "  - id: consent_record")

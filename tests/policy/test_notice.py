@@ -89,7 +89,13 @@ def test_versions_changelog_and_diff(tmp_path: Path, variant: Variant) -> None:
     log = json.loads((folder / "changelog.json").read_text())
     assert [e["date"] for e in log] == ["2026-07-01", "2026-09-01"]
     assert log[1]["note"] == "gender wording"
-    assert [v.hash for v in notice_versions(workspace)] == [first.version.hash, second.version.hash]
+    third = publish_notice(load_registry(path), workspace, final_report_date=dt.date(2027, 6, 30),
+                           today=dt.date(2026, 10, 1))  # fmt: skip
+    assert third.version.note == "changed: 6. How long we keep your data"
+    assert [v.hash for v in notice_versions(workspace)][:2] == [
+        first.version.hash,
+        second.version.hash,
+    ]
 
 
 def test_shipped_notice_is_flagged_out_of_date_with_uk_law() -> None:

@@ -6,6 +6,7 @@ Public API::
     lint(registry, columns, steps, *, source=None, today=None) -> list[Finding]
     require(step, categories, *, registry, environment, today=None)   # raises PolicyViolation
     check_recipient(recipient_id, today, *, registry=None, categories=())
+    check_can_hold(categories, *, registry, environment)             # before a store write
     PolicyGate(registry, environment).require / .use / .step;  gate_for_workspace(root)
     retention_due(category, *, final_report_date, licence_end=None, completed_at=None, ...)
     render_notice(registry, *, final_report_date, fmt="md"|"html"); publish_notice(...)
@@ -17,6 +18,7 @@ from steward.policy.guard import (
     PIPELINE_STEPS,
     PolicyGate,
     ProcessingStep,
+    check_can_hold,
     check_recipient,
     gate_for_workspace,
     require,
@@ -36,6 +38,7 @@ __all__ = [
     "ProcessingStep",
     "Registry",
     "RegistryError",
+    "check_can_hold",
     "check_recipient",
     "default_registry",
     "gate_for_workspace",

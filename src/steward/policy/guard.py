@@ -134,6 +134,30 @@ def check_recipient(
     return recipient
 
 
+def check_can_hold(
+    categories: Iterable[str],
+    *,
+    registry: Registry,
+    environment: str,
+    step: ProcessingStep | None = None,
+) -> None:
+    """Raise ``PolicyViolation`` if any category may not be held in ``environment``.
+
+    The store calls this with a table's column categories before writing its first row, so DfE
+    data never lands on the evaluator's systems and interview data never reaches the archive.
+    """
+    for cat_id in sorted(registry.expand(categories)):
+        if cat_id not in registry.category_ids:
+            raise _violation(step, f"unknown data category {cat_id!r}",
+                             suggest(cat_id, registry.category_ids))  # fmt: skip
+        held_in = registry.category(cat_id).held_in
+        if environment not in held_in:
+            raise _violation(step, f"{cat_id!r} may not be held in the {environment!r} "
+                             f"environment (only in {', '.join(held_in)})",
+                             "Run this in a workspace of an allowed environment (the "
+                             "'environment' setting in steward.toml).")  # fmt: skip
+
+
 def require(
     step: ProcessingStep,
     categories: Iterable[str] | None = None,
@@ -165,12 +189,7 @@ def require(
                          f"{sorted(uncovered)}",
                          "Use a purpose that covers this data, or add it to the purpose's "
                          "'covers' in policy.yaml (and to the privacy notice).")  # fmt: skip
-    for cat_id in sorted(wanted):
-        held_in = registry.category(cat_id).held_in
-        if environment not in held_in:
-            raise _violation(step, f"{cat_id!r} may not be held in the {environment!r} "
-                             f"environment (only in {', '.join(held_in)})",
-                             "Run this step in a workspace of an allowed environment.")  # fmt: skip
+    check_can_hold(wanted, registry=registry, environment=environment, step=step)
     if "decision_about_person" in step.outputs and not registry.automated_decision_making:
         raise _violation(step, f"step {step.name!r} outputs a decision about a person",
                          "The registry declares no automated decision-making; outputs must be "
@@ -187,6 +206,10 @@ class PolicyGate:
     registry: Registry
     environment: str
     today: dt.date | None = None
+
+    def check_can_hold(self, categories: Iterable[str]) -> None:
+        """``check_can_hold`` in this gate's environment."""
+        check_can_hold(categories, registry=self.registry, environment=self.environment)
 
     def require(self, step: ProcessingStep, categories: Iterable[str] | None = None) -> None:
         """``require`` with this gate's registry, environment and date."""

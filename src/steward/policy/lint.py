@@ -103,7 +103,14 @@ def _registry_findings(
                 "refused until then.",
             )  # fmt: skip
             yield Finding(**{**finding.__dict__, "severity": "warning"})
+    purposed = set().union(*(registry.covered(p.id) for p in registry.purposes))
     for i, category in enumerate(registry.data_categories):
+        if category.id not in purposed:
+            yield locate.finding(
+                "category_without_purpose", ("data_categories", i),
+                f"data category {category.id!r} is covered by no purpose",
+                "Add it to the 'covers' of the purpose it is processed for, or remove it.",
+            )  # fmt: skip
         if registry.retention_rule(category.id) is None:
             yield locate.finding(
                 "category_without_retention", ("data_categories", i),

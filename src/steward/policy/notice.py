@@ -237,15 +237,15 @@ def publish_notice(
     _write_atomic(folder / f"{stem}.md", markdown)
     _write_atomic(folder / f"{stem}.html", html)
     previous = versions[-1] if versions else None
+    old = (folder / previous.markdown).read_text("utf-8") if previous else ""
     version = NoticeVersion(
         date=today.isoformat(),
         hash=digest,
         markdown=f"{stem}.md",
         html=f"{stem}.html",
-        note=note or ("first version" if previous is None else "registry changed"),
+        note=note or ("first version" if previous is None else _changed_sections(old, markdown)),
         previous=previous.hash if previous else None,
     )
-    old = (folder / previous.markdown).read_text("utf-8") if previous else ""
     diff = "".join(
         difflib.unified_diff(
             old.splitlines(keepends=True),
@@ -257,6 +257,26 @@ def publish_notice(
     entries = [asdict(v) for v in [*versions, version]]
     _write_atomic(folder / CHANGELOG, json.dumps(entries, indent=2) + "\n")
     return Publication(version, created=True, diff=diff)
+
+
+def _sections(markdown: str) -> dict[str, str]:
+    parts: dict[str, str] = {}
+    heading = ""
+    for line in markdown.splitlines():
+        if line.startswith("### "):
+            heading = line[4:].strip()
+        elif not line.startswith("Last modified"):
+            parts[heading] = parts.get(heading, "") + line + "\n"
+    return parts
+
+
+def _changed_sections(old: str, new: str) -> str:
+    """A change-log note naming the sections whose text changed."""
+    before, after = _sections(old), _sections(new)
+    changed = [h for h in after if before.get(h) != after[h]] + [
+        h for h in before if h not in after
+    ]
+    return "changed: " + "; ".join(changed) if changed else "wording unchanged"
 
 
 def _write_atomic(path: Path, text: str) -> None:
