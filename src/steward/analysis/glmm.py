@@ -25,6 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 from numpy.polynomial.hermite_e import hermegauss
+from scipy.optimize import minimize_scalar
 from scipy.special import expit, logsumexp
 
 from steward.analysis.design import (
@@ -225,7 +226,17 @@ def _newton(
         s_k, y_k = x_new - x, g_new - g
         x, f, g = x_new, f_new, g_new
         if np.max(np.abs(g)) < gtol:
-            return _Optimum(x, f, g, objective.hessian(x), it, True, "")
+            # One Newton step on a fresh Hessian: quadratic convergence takes the gradient far
+            # below the tolerance; the Hessian barely moves over so short a step.
+            H = objective.hessian(x)
+            saved = objective.u.copy()
+            x_pol = x - np.linalg.solve(H, g)
+            f_pol, g_pol = objective(x_pol)
+            if f_pol <= f + 1e-13 * abs(f) and np.max(np.abs(g_pol)) < np.max(np.abs(g)):
+                x, f, g = x_pol, f_pol, g_pol
+            else:
+                objective.u = saved
+            return _Optimum(x, f, g, H, it, True, "")
         ys = float(y_k @ s_k)
         Hs = H @ s_k
         if ys > 1e-12 * float(np.linalg.norm(y_k) * np.linalg.norm(s_k)):
@@ -291,7 +302,14 @@ def estimate_glmm(
         )
     code = pd.Categorical(clusters, categories=labels).codes
     objective = RandomInterceptDeviance(X, y, code, nagq)
-    start = np.r_[0.5, _logistic_start(X, y)]
+    beta0 = _logistic_start(X, y)
+    # Like lme4's first stage, start theta where the deviance is lowest with beta held fixed.
+    with np.errstate(over="ignore", under="ignore"):
+        theta0 = minimize_scalar(
+            lambda t: objective(np.r_[t, beta0])[0], bounds=(0.0, 3.0), method="bounded",
+            options={"xatol": 1e-3},
+        ).x
+    start = np.r_[max(float(theta0), 0.05), beta0]
     began = time.perf_counter()
     try:
         with np.errstate(over="ignore", under="ignore"):
