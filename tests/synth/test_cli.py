@@ -1,0 +1,58 @@
+"""The ``synth`` command through Typer's test runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+from typer.testing import CliRunner
+
+from steward.cli.synth import synth
+from steward.synth import planned_files
+
+app = typer.Typer()
+app.command("synth")(synth)
+app.command("noop")(lambda: None)  # two commands, so "synth" is invoked by name as in steward
+
+
+def test_synth_writes_files_truth_and_a_summary(tmp_path: Path) -> None:
+    out, truth = tmp_path / "returns", tmp_path / "truth.json"
+    result = CliRunner().invoke(
+        app,
+        [
+            "synth",
+            "--out",
+            str(out),
+            "--scale",
+            "tiny",
+            "--seed",
+            "3",
+            "--tidy",
+            "--truth",
+            str(truth),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    assert sorted(p.name for p in out.iterdir()) == sorted(planned_files())
+    assert "Wrote 42 files for 5 LAs" in result.output
+    assert "tidy" in result.output
+    data = json.loads(truth.read_text())
+    assert data["truth"]["seed"] == 3 and data["truth"]["scale"] == "tiny"
+
+
+def test_unknown_scale_is_a_clear_error(tmp_path: Path) -> None:
+    result = CliRunner().invoke(app, ["synth", "--out", str(tmp_path), "--scale", "huge"])
+    assert result.exit_code == 3
+    assert "Unknown scale 'huge'" in result.output
+    assert "tiny, small, large" in result.output
+    assert "Traceback" not in result.output
+    assert not any(tmp_path.iterdir())
+
+
+def test_out_must_be_a_folder(tmp_path: Path) -> None:
+    file = tmp_path / "taken"
+    file.write_text("x")
+    result = CliRunner().invoke(app, ["synth", "--out", str(file), "--scale", "tiny"])
+    assert result.exit_code == 3
+    assert "not a folder" in result.output
