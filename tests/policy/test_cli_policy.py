@@ -44,7 +44,7 @@ def test_lint_refuses_a_broken_file_with_every_problem(tmp_path: Path, variant: 
                    folder=ws)  # fmt: skip
     result = runner.invoke(app, ["lint", "--workspace", str(ws)])
     assert result.exit_code == 3
-    assert "has 2 problems" in result.output
+    assert "has 2 problem(s)" in result.output
     text = path.read_text()
     assert f"{path}:{line_of(text, '  - id: gender')} [data_categories[3].name]" in result.output
     assert f"{path}:{line_of(text, '2027/03/01')} [recipients[1].next_review]" in result.output
@@ -56,7 +56,10 @@ def test_lint_refuses_non_uk_recipient(tmp_path: Path, variant: Variant) -> None
     result = runner.invoke(app, ["lint", "--workspace", str(ws)])
     assert result.exit_code == 3
     assert "outside the UK" in result.output
-    assert f"row {line_of(path.read_text(), 'country: FR')}" in result.output
+    assert (
+        f"{path}:{line_of(path.read_text(), 'country: FR')} [recipients[0].country]"
+        in result.output
+    )
 
 
 def test_notice_keeps_versions_and_copies_out(tmp_path: Path, variant: Variant) -> None:

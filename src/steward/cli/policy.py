@@ -39,8 +39,9 @@ TodayOption = Annotated[
 def _fail(error: StewardError) -> NoReturn:
     from steward.policy.findings import RegistryError
 
-    if isinstance(error, RegistryError) and len(error.problems) > 1:
-        console.print(f"[bold red]Error:[/] the policy registry has {len(error.problems)} problems")
+    if isinstance(error, RegistryError) and error.problems:
+        count = len(error.problems)
+        console.print(f"[bold red]Error:[/] the policy registry has {count} problem(s)")
         for problem in error.problems:
             console.print(f"  {problem}", markup=False, highlight=False)
     elif isinstance(error, UserError):
