@@ -156,15 +156,29 @@ PLACEMENT_2019 = CodeListVersion(2019, _PLACE_2019)
 # K3 (supported accommodation) is valid from 2024-25.
 PLACEMENT_2025 = CodeListVersion(2025, {**_PLACE_2019, "K3": "Supported accommodation"})
 
-# The DR3 NEET sheet records the CCIS activity group, not the detailed activity code.
+# The DR3 NEET sheet carries the LA's own activity recording; the study keeps a short list of
+# its own, each code in one of three groups (EET, NEET, unknown).
 MAIN_ACTIVITY_2019 = CodeListVersion(
     2019,
-    {"EET": "In education, employment or training", "NEET": "Not in EET", "NK": "Not known"},
     {
-        "Education": "EET", "Employment": "EET", "Training": "EET", "In EET": "EET",
-        "Not in education, employment or training": "NEET", "Unknown": "NK",
+        "EDU": "Full-time education", "APP": "Apprenticeship",
+        "EMP": "Employment, with or without training", "TRN": "Other training",
+        "NEET_AVAIL": "NEET, available", "NEET_UNAVAIL": "NEET, not available",
+        "UNKNOWN": "Activity not known",
+    },
+    {
+        "Education": "EDU", "School": "EDU", "College": "EDU", "Sixth form": "EDU",
+        "Employment": "EMP", "Employed": "EMP", "Training": "TRN", "NEET available": "NEET_AVAIL",
+        "NEET not available": "NEET_UNAVAIL", "Not known": "UNKNOWN", "NK": "UNKNOWN",
     },
 )  # fmt: skip
+MAIN_ACTIVITY_GROUPS: Mapping[str, str] = MappingProxyType(
+    {
+        **dict.fromkeys(("EDU", "APP", "EMP", "TRN"), "EET"),
+        **dict.fromkeys(("NEET_AVAIL", "NEET_UNAVAIL"), "NEET"),
+        "UNKNOWN": "unknown",
+    }
+)
 
 _CLOSURE_2019 = {
     "RC1": "Adopted",

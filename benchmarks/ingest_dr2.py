@@ -1,0 +1,179 @@
+"""Benchmark: reading, normalising and validating a large DR2 return, against an analyst's script.
+
+Both sides process the same workbook (a referrals sheet of ``--rows`` rows plus CP and CLA
+sheets, written by ``steward.synth.write_large_dr2`` with the usual mess):
+
+  baseline  pandas.read_excel(engine="openpyxl", header=2) on every sheet, then row-wise
+            cleaning with df.apply(axis=1): parse dates and months, map gender, ethnicity and
+            yes/no flags (what an analyst would write without Steward)
+  steward   read_return (safety checks, detection, vectorised normalisation) + validate
+
+Prints rows/s for both and the speed-up (target >= 20x), and the peak memory of Steward's
+read + validate, measured in a fresh subprocess, as a multiple of the file size (target <= 5x):
+both the whole process's high-water mark and the growth above the process after imports.
+
+    uv run python benchmarks/ingest_dr2.py            # 200,000 referral rows
+    uv run python benchmarks/ingest_dr2.py --rows 20000
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+OUT = Path(__file__).resolve().parent / ".out"
+
+_STEWARD_RUN = """
+import json, resource, sys, time
+from pathlib import Path
+import psutil
+from steward.returns import read_return, validate
+import fastexcel, pyarrow, pyarrow.compute, pyarrow.acero, pyarrow.dataset  # imported once per process
+before = psutil.Process().memory_info().rss
+start = time.perf_counter()
+validated = validate(read_return(Path(sys.argv[1])))
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024  # Linux reports KiB
+rows = sum(t.rows_in for t in validated.tables)
+quarantined = sum(t.quarantined.num_rows for t in validated.tables)
+print(json.dumps({"seconds": seconds, "rows": rows, "quarantined": quarantined,
+                  "peak_rss": peak, "rss_after_imports": before}))
+"""
+
+
+def build(rows: int, seed: int) -> Path:
+    """The benchmark workbook, cached by size and seed (named so the LA and month are known)."""
+    from steward.synth import write_large_dr2
+
+    OUT.mkdir(parents=True, exist_ok=True)
+    path = OUT / f"rochdale_dr2_dec24_{rows}_{seed}.xlsx"
+    if not path.exists():
+        started = time.perf_counter()
+        partial = path.with_suffix(".partial.xlsx")
+        write_large_dr2(partial, rows=rows, seed=seed)
+        partial.replace(path)
+        print(f"built {path.name} in {time.perf_counter() - started:.1f}s")
+    return path
+
+
+# --- the analyst's baseline --------------------------------------------------------------------
+
+_GENDER = {"male": 1, "m": 1, "1": 1, "female": 2, "f": 2, "2": 2}
+_FLAGS = {"yes": True, "y": True, "true": True, "1": True,
+          "no": False, "n": False, "false": False, "0": False}  # fmt: skip
+
+
+def _baseline_date(value: Any) -> dt.date | None:
+    if value is None or value != value:  # NaN
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, int | float):
+        return dt.date(1899, 12, 30) + dt.timedelta(days=int(value))
+    text = str(value).strip()
+    for fmt in ("%d/%m/%Y", "%Y-%m-%d", "%Y-%m-%d %H:%M:%S", "%Y-%m", "%m/%Y"):
+        try:
+            return dt.datetime.strptime(text, fmt).date()
+        except ValueError:
+            continue
+    return None
+
+
+def _baseline_clean(row: Any, roles: dict[str, str], ethnicity: dict[str, str]) -> dict[str, Any]:
+    from steward.returns.codes import fold
+
+    out: dict[str, Any] = {}
+    for column, role in roles.items():
+        value = row[column]
+        if role == "date":
+            out[column] = _baseline_date(value)
+        elif role == "month":
+            d = _baseline_date(value)
+            out[column] = d.replace(day=1) if d else None
+        elif role == "gender":
+            out[column] = _GENDER.get(str(value).strip().lower())
+        elif role == "ethnicity":
+            out[column] = ethnicity.get(fold(str(value)))
+        elif role == "bool":
+            out[column] = _FLAGS.get(str(value).strip().lower())
+        else:
+            out[column] = value
+    return out
+
+
+def run_baseline(path: Path) -> tuple[float, int]:
+    """pandas + openpyxl + apply(axis=1); returns (seconds, rows)."""
+    import pandas as pd
+
+    from steward.returns.codes import ETHNICITY_2019
+    from steward.returns.detect import normalise_heading
+    from steward.returns.layout import TABLES
+
+    ethnicity = ETHNICITY_2019.lookup()
+
+    types = {normalise_heading(h): f for t in TABLES for f in t.fields for h in f.headings}
+    start = time.perf_counter()
+    sheets = pd.read_excel(path, sheet_name=None, engine="openpyxl", header=2)
+    rows = 0
+    for frame in sheets.values():
+        roles = {}
+        for column in frame.columns:
+            spec = types.get(normalise_heading(str(column)))
+            if spec is None:
+                continue
+            role = spec.type if spec.type in ("date", "month", "bool") else spec.name
+            roles[column] = role
+        cleaned = frame.apply(
+            _baseline_clean, axis=1, roles=roles, ethnicity=ethnicity, result_type="expand"
+        )
+        rows += len(cleaned)
+    return time.perf_counter() - start, rows
+
+
+def run_steward(path: Path) -> dict[str, Any]:
+    """Steward's read + validate in a fresh interpreter, for honest time and memory figures."""
+    done = subprocess.run(
+        [sys.executable, "-c", _STEWARD_RUN, str(path)], check=True, capture_output=True, text=True
+    )
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--rows", type=int, default=200_000, help="referral rows (default 200000)")
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--repeat", type=int, default=1, help="Steward runs; the best is kept")
+    args = parser.parse_args()
+
+    path = build(args.rows, args.seed)
+    size = path.stat().st_size
+    print(f"file: {path.name}, {size / 1024**2:.1f} MiB")
+
+    runs = [run_steward(path) for _ in range(max(1, args.repeat))]
+    steward = min(runs, key=lambda r: r["seconds"])
+    print(f"steward : {steward['rows']:>8,} rows in {steward['seconds']:7.2f}s = "
+          f"{steward['rows'] / steward['seconds']:>10,.0f} rows/s "
+          f"({steward['quarantined']:,} quarantined)")  # fmt: skip
+
+    base_seconds, base_rows = run_baseline(path)
+    print(f"baseline: {base_rows:>8,} rows in {base_seconds:7.2f}s = "
+          f"{base_rows / base_seconds:>10,.0f} rows/s (pandas + openpyxl + apply)")  # fmt: skip
+
+    speedup = (steward["rows"] / steward["seconds"]) / (base_rows / base_seconds)
+    peak, imported = steward["peak_rss"], steward["rss_after_imports"]
+    print(f"speed-up: {speedup:.1f}x (target >= 20x)")
+    print(
+        f"peak memory: {peak / 1024**2:.0f} MiB = {peak / size:.1f}x file size for the whole "
+        f"process; {(peak - imported) / 1024**2:.0f} MiB = {(peak - imported) / size:.1f}x "
+        "above the process after imports (target <= 5x)"
+    )
+
+
+if __name__ == "__main__":
+    main()
