@@ -25,7 +25,7 @@ from steward.returns.layout import (
     ReturnTable,
 )
 from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES, LocalAuthority
-from steward.synth.effect import TREATED_AGES, WINDOW_DAYS, CareModel
+from steward.synth.effect import AGE_EFFECT, TREATED_AGES, WINDOW_DAYS, CareModel
 from steward.synth.mess import LaStyle, MessKind, la_style
 from steward.synth.monthly import monthly_aggregates
 from steward.synth.population import LaPopulation, draw_base, draw_population
@@ -160,7 +160,7 @@ def build_populations(
         covariate_effects={
             "previous_cpp_per_plan_max_3": model.previous_cpp,
             "disabled": model.disabled,
-            "age_12_17_per_year_from_14": 0.08,
+            **{f"age_{age}": float(AGE_EFFECT[age]) for age in range(AGE_EFFECT.size)},
         },
         go_live={p.la.slug: p.go_live.isoformat() for p in profiles},
         cohort_12_17=cohort,
@@ -263,13 +263,11 @@ def _snapshot(
         return [(DR1_MONTHLY, upto(monthly, "month"))]
     if return_type == "dr2":
         refs = upto(pop.referrals, "referral_date")
-        cp = with_attributes(
-            upto(pop.cpps, "cpp_start_date"), children, mess=mess, event_date="cpp_start_date"
-        )
+        cp = with_attributes(upto(pop.cpps, "cpp_start_date"), children, mess=mess)
         periods = upto(pop.periods, "poc_start_date").rename(
             columns={"poc_start_date": "cla_start_date"}
         )
-        cla = with_attributes(periods, children, mess=mess, event_date="cla_start_date")
+        cla = with_attributes(periods, children, mess=mess)
         return [
             (DR2_REFERRALS, referral_table(refs, children, mess=mess)),
             (DR2_CLA, cla),

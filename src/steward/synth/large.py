@@ -33,16 +33,10 @@ def write_large_dr2(path: Path, *, rows: int = 200_000, seed: int = 1, mess: boo
     referrals = referrals.iloc[:rows]
     table = referral_table(referrals, children, mess=mess)
     cp = with_attributes(
-        event_subset(rng, referrals, 0.15, (10, 60), "cpp_start_date"),
-        children,
-        mess=mess,
-        event_date="cpp_start_date",
+        event_subset(rng, referrals, 0.15, (10, 60), "cpp_start_date"), children, mess=mess
     )
     cla = with_attributes(
-        event_subset(rng, referrals, 0.06, (1, 500), "cla_start_date"),
-        children,
-        mess=mess,
-        event_date="cla_start_date",
+        event_subset(rng, referrals, 0.06, (1, 500), "cla_start_date"), children, mess=mess
     )
     style: LaStyle = la_style(1, 0, 1, mess=mess)
     if mess:

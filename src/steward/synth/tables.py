@@ -10,13 +10,11 @@ from steward.returns.layout import CHILD_ATTRIBUTES
 ATTRIBUTE_NAMES = tuple(f.name for f in CHILD_ATTRIBUTES)
 
 
-def with_attributes(
-    events: pd.DataFrame, children: pd.DataFrame, *, mess: bool, event_date: str
-) -> pd.DataFrame:
+def with_attributes(events: pd.DataFrame, children: pd.DataFrame, *, mess: bool) -> pd.DataFrame:
     """``events`` (with a ``child_row`` column) joined to the child attributes the LA records.
 
-    With ``mess``, children flagged for it lose their ethnicity or get a birth month after the
-    event (a keying error the reader must catch).
+    With ``mess``, children flagged for it lose their ethnicity or get a birth month 1–3 months
+    after their first referral (a keying error the reader must catch), the same in every sheet.
     """
     rows = events["child_row"].to_numpy()
     out = events.copy()
@@ -30,7 +28,8 @@ def with_attributes(
         out["ethnicity"] = eth
         after = children["mess_birth_after"].to_numpy()[rows]
         if after.any():
-            event_month = out[event_date].to_numpy(dtype="datetime64[D]").astype("datetime64[M]")
+            first = children["first_referral_date"].to_numpy(dtype="datetime64[D]")[rows]
+            event_month = first.astype("datetime64[M]")
             shift = (1 + children["child_no"].to_numpy()[rows] % 3).astype("timedelta64[M]")
             wrong = (event_month + shift).astype("datetime64[D]")
             births = out["birth_month"].to_numpy(dtype="datetime64[D]").copy()
@@ -41,7 +40,7 @@ def with_attributes(
 
 def referral_table(referrals: pd.DataFrame, children: pd.DataFrame, *, mess: bool) -> pd.DataFrame:
     """The DR2 referrals sheet: one row per referral (with duplicated first referrals if mess)."""
-    table = with_attributes(referrals, children, mess=mess, event_date="referral_date")
+    table = with_attributes(referrals, children, mess=mess)
     if mess:
         dup_child = children["mess_duplicate"].to_numpy()[table["child_row"].to_numpy()]
         dups = table[table["first"].to_numpy() & dup_child].copy()
