@@ -123,7 +123,11 @@ def estimate_glm(
     try:
         beta, converged, iterations = irls_logistic(X, y)
     except np.linalg.LinAlgError as exc:
-        return failed_result(name, formula, estimator, n, f"IRLS failed: {exc}", n_excluded=excluded)
+        return failed_result(
+            name, formula, estimator, n,
+            f"IRLS failed ({exc}): usually separation, a term predicts the outcome perfectly",
+            n_excluded=excluded,
+        )
     if not converged or not np.all(np.isfinite(beta)):
         return failed_result(
             name, formula, estimator, n,
