@@ -82,6 +82,14 @@ def test_successive_returns_overlap_and_grow(tidy_run: SynthResult, slug: str) -
             new = set(map(tuple, later[sheet][key].astype(str).to_numpy()))
             assert old <= new, (slug, sheet)
             assert len(new) >= len(old)
+    # Events already reported are reported again unchanged (the reader de-duplicates them).
+    earlier, later = (
+        read_tidy(of(tidy_run, slug, "dr2")[0]),
+        read_tidy(latest(tidy_run, slug, "dr2")),
+    )
+    for sheet, frame in earlier.items():
+        again = frame.merge(later[sheet], how="left", indicator=True)
+        assert (again["_merge"] == "both").all(), (slug, sheet)
 
 
 @pytest.mark.parametrize("slug", SLUGS)

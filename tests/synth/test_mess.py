@@ -6,7 +6,7 @@ import re
 
 import fastexcel
 import pandas as pd
-from synth_helpers import latest, of, read_tidy
+from synth_helpers import as_dates, as_months, latest, of, read_tidy
 
 from steward.returns.layout import DR2_REFERRALS, TABLES
 from steward.synth import MESS_KINDS, MessKind, SynthResult
@@ -113,7 +113,19 @@ def test_row_level_mess(messy_run: SynthResult) -> None:
     refs = _messy_sheet(of_name(messy_run, name))
     eth = next(c for c in refs.columns if "thnic" in c)
     assert refs[eth].isna().sum() >= 1
-    assert MessKind.BIRTH_AFTER_REFERRAL in messy_run.mess
+    for name in messy_run.mess[MessKind.BIRTH_AFTER_REFERRAL]:
+        refs = _messy_sheet(of_name(messy_run, name))
+        birth = as_months(refs.iloc[:, next(i for i, c in enumerate(refs.columns) if "irth" in c)])
+        referral = as_dates(refs.iloc[:, 2]).dt.to_period("M").dt.to_timestamp()
+        assert (birth > referral).sum() >= 1, name
+
+
+def test_tidy_files_have_no_birth_after_referral(tidy_run: SynthResult) -> None:
+    for path in tidy_run.files:
+        if "_dr2_" in path.name:
+            refs = read_tidy(path)["Referrals"]
+            birth = as_months(refs["birth_month"])
+            assert (birth <= refs["referral_date"]).all()
 
 
 def test_leading_zero_ids_stay_text(messy_run: SynthResult) -> None:
