@@ -1,0 +1,250 @@
+"""The research store: pseudonymised tables in one DuckDB file, loaded one submission at a time.
+
+Guarantees:
+- **atomic loads**: all tables of one submission and its ledger row are written in one
+  transaction. A crash part-way (power cut, SIGKILL) leaves the store as it was before the load;
+  running the load again completes it.
+- **idempotent loads**: loading a submission id that is already in ``submissions`` does nothing.
+- **pseudonymised only**: a table carrying a raw identifier column is refused before anything is
+  written; only the columns the store schema declares are accepted.
+- **current views** apply the supersede rule and the subject flags (see :mod:`.views`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from steward.errors import Location, PolicyViolation, ValidationError
+from steward.returns.layout import TABLES
+from steward.store import dialect_duckdb as engine
+from steward.store.schema import (
+    EVENT_TABLES,
+    FLAGS,
+    STORE_TABLES,
+    SUBJECT_FLAGS,
+    SUBMISSIONS,
+    StoreTable,
+)
+from steward.store.views import all_ddl, current_view_name
+
+if TYPE_CHECKING:
+    from steward.workspace import Workspace
+
+RAW_IDENTIFIERS = frozenset(f.name for t in TABLES for f in t.fields if f.identifier)
+
+
+@dataclass(frozen=True)
+class SubmissionRecord:
+    """One submitted return file, as the ledger records it."""
+
+    submission_id: str  # SHA-256 hex of the submitted file
+    la_code: str
+    return_type: str
+    return_month: dt.date
+    file_name: str
+    quarantined: int = 0
+    ingested_at: dt.datetime | None = None  # UTC; set at load time when None
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    submission_id: str
+    loaded: bool  # False when the submission was already in the store
+    rows: dict[str, int] = field(default_factory=dict)
+
+
+class ResearchStore:
+    """The workspace's research store (``store/research.duckdb``)."""
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        memory_limit: str = "4GB",
+        threads: int = 2,
+        temp_directory: Path | None = None,
+    ) -> None:
+        self.path = Path(path)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.con = engine.connect(
+            self.path,
+            memory_limit=memory_limit,
+            threads=threads,
+            temp_directory=temp_directory or self.path.parent / "tmp",
+        )
+        for statement in all_ddl(engine.DIALECT):
+            self.con.execute(statement)
+
+    @classmethod
+    def open(cls, workspace: Workspace) -> ResearchStore:
+        """The store of ``workspace``, with its DuckDB settings; spills to ``store/tmp``."""
+        s = workspace.settings
+        return cls(
+            workspace.store_file,
+            memory_limit=s.duckdb_memory_limit,
+            threads=s.duckdb_threads,
+            temp_directory=workspace.store / "tmp",
+        )
+
+    def close(self) -> None:
+        self.con.close()
+
+    def __enter__(self) -> ResearchStore:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- loading -----------------------------------------------------------------------------
+    def has_submission(self, submission_id: str) -> bool:
+        # fetchall: DuckDB refuses further work while a result is only partly fetched.
+        found = self.con.execute(
+            "SELECT 1 FROM submissions WHERE submission_id = ?", [submission_id]
+        ).fetchall()
+        return bool(found)
+
+    def load(self, submission: SubmissionRecord, tables: dict[str, pa.Table]) -> LoadResult:
+        """Write every table of one submission, and its ledger row, in one transaction."""
+        if self.has_submission(submission.submission_id):
+            return LoadResult(submission.submission_id, loaded=False)
+        prepared = {name: self._conform(name, data, submission) for name, data in tables.items()}
+        rows = {name: data.num_rows for name, data in prepared.items()}
+        ingested = submission.ingested_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+        ledger = pa.Table.from_pylist(
+            [
+                {
+                    "submission_id": submission.submission_id,
+                    "la_code": submission.la_code,
+                    "return_type": submission.return_type,
+                    "return_month": submission.return_month,
+                    "file_name": submission.file_name,
+                    "ingested_at": ingested,
+                    "rows": sum(rows.values()),
+                    "quarantined": submission.quarantined,
+                }
+            ],
+            schema=SUBMISSIONS.arrow_schema(),
+        )
+        self.con.begin()
+        try:
+            for name, data in prepared.items():
+                self._insert(STORE_TABLES[name], data)
+            # The ledger row last: it is what marks the submission as loaded.
+            self._insert(SUBMISSIONS, ledger)
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+        return LoadResult(submission.submission_id, loaded=True, rows=rows)
+
+    def _insert(self, table: StoreTable, data: pa.Table) -> None:
+        engine.insert_arrow(self.con, table.name, table.column_names, data)
+
+    def _conform(self, name: str, data: pa.Table, submission: SubmissionRecord) -> pa.Table:
+        """Check one incoming table against the store schema; cast it to the store's types."""
+        where = Location(sheet=name)
+        table = EVENT_TABLES.get(name)
+        if table is None:
+            raise ValidationError(
+                what=f"the store has no table {name!r}",
+                fix=f"Load only the return tables: {', '.join(EVENT_TABLES)}.",
+                where=where,
+            )
+        raw = RAW_IDENTIFIERS & set(data.column_names)
+        if raw:
+            raise PolicyViolation(
+                what=f"{name} still has raw identifier column(s) {sorted(raw)}",
+                fix="Pass every table through pseudonymise_table before loading it.",
+                where=Location(sheet=name, column=sorted(raw)[0]),
+            )
+        missing = [c for c in table.column_names if c not in data.column_names]
+        extra = [c for c in data.column_names if c not in table.column_names]
+        if missing or extra:
+            raise ValidationError(
+                what=f"{name} does not match the store schema "
+                f"(missing {missing or 'none'}, undeclared {extra or 'none'})",
+                fix="Pass the table through pseudonymise_table, which gives the store's columns.",
+                where=where,
+            )
+        data = data.select(list(table.column_names)).cast(table.arrow_schema())
+        for column, expected in (
+            ("submission_id", submission.submission_id),
+            ("la_code", submission.la_code),
+        ):
+            values = data.column(column)
+            if values.null_count or (
+                data.num_rows and not pc.all(pc.equal(values, expected)).as_py()
+            ):
+                raise ValidationError(
+                    what=f"rows of {name} belong to another submission ({column} differs)",
+                    fix="Load each submission's tables with its own SubmissionRecord.",
+                    where=Location(sheet=name, column=column),
+                )
+        return data
+
+    # -- subject flags -----------------------------------------------------------------------
+    def flag_subject(
+        self, child_pid: str, flag: str, request_id: str, set_at: dt.datetime | None = None
+    ) -> None:
+        """Record that a child's data must no longer be used (restricted, objected, erased)."""
+        if flag not in FLAGS:
+            raise ValidationError(
+                what=f"unknown subject flag {flag!r}",
+                fix=f"Use one of: {', '.join(FLAGS)}.",
+            )
+        row = pa.Table.from_pylist(
+            [
+                {
+                    "child_pid": child_pid,
+                    "flag": flag,
+                    "set_at": set_at or dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                    "request_id": request_id,
+                }
+            ],
+            schema=SUBJECT_FLAGS.arrow_schema(),
+        )
+        self.con.begin()
+        try:
+            self._insert(SUBJECT_FLAGS, row)
+            self.con.commit()
+        except BaseException:
+            self.con.rollback()
+            raise
+
+    # -- reading -----------------------------------------------------------------------------
+    def current(self, table: str) -> pa.Table:
+        """The current rows of an event table (supersede rule and subject flags applied)."""
+        if table not in EVENT_TABLES:
+            raise ValidationError(
+                what=f"the store has no event table {table!r}",
+                fix=f"Use one of: {', '.join(EVENT_TABLES)}.",
+            )
+        return engine.fetch_arrow(self.con, f'SELECT * FROM "{current_view_name(table)}"')
+
+    def history(self, table: str) -> pa.Table:
+        """Every row ever loaded into ``table`` (all submissions)."""
+        if table not in STORE_TABLES:
+            raise ValidationError(
+                what=f"the store has no table {table!r}",
+                fix=f"Use one of: {', '.join(STORE_TABLES)}.",
+            )
+        return engine.fetch_arrow(self.con, f'SELECT * FROM "{table}"')
+
+    def query(self, sql: str, params: list[Any] | None = None) -> pa.Table:
+        """Run a read query and return Arrow."""
+        return engine.fetch_arrow(self.con, sql, params)
+
+    def checkpoint(self) -> None:
+        engine.checkpoint(self.con)
