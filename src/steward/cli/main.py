@@ -33,11 +33,12 @@ def init(
 
 
 def _register() -> None:
-    from steward.cli import demo, disclosure, ingest, policy, returns, synth
+    from steward.cli import analyse, demo, disclosure, ingest, policy, returns, synth
 
     app.command(name="demo")(demo.demo)
     app.command(name="synth")(synth.synth)
     app.command(name="ingest")(ingest.ingest)
+    app.command(name="analyse")(analyse.analyse)
     app.add_typer(returns.app, name="returns")
     app.add_typer(policy.app, name="policy")
     app.add_typer(disclosure.app, name="disclosure")

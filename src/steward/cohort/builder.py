@@ -7,7 +7,8 @@ Alongside it, a CONSORT-style flow: how many referral rows each eligibility step
 Rules, all taken from the study definition:
 - age in months at a referral counts from the 1st of the birth month (DOB is held as year-month);
 - eligible: first referral in the trial period, aged ``eligibility.age_years`` (min..max whole years);
-- treated: referral on or after the LA's go-live; ``cross_contamination``: in the N days before it;
+- treated: referral on or after the LA's go-live (``months_since_go_live``: whole months since it,
+  0 before); ``cross_contamination``: in the N days before go-live;
 - outcome: the first period of care starting on/after the referral, within ``within_months``
   months; follow-up ends at the earliest of that horizon, the 18th birthday (1st of the birth
   month + 18 years) and the end of the LA's data (last day of its latest return month). A child
@@ -73,7 +74,9 @@ def _study_tables(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Non
     con.register("ethnicity_groups_df", groups)
     con.execute("CREATE OR REPLACE TEMP TABLE study_las AS SELECT * FROM study_las_df")
     con.execute("CREATE OR REPLACE TEMP TABLE study_periods AS SELECT * FROM study_periods_df")
-    con.execute("CREATE OR REPLACE TEMP TABLE ethnicity_groups AS SELECT * FROM ethnicity_groups_df")
+    con.execute(
+        "CREATE OR REPLACE TEMP TABLE ethnicity_groups AS SELECT * FROM ethnicity_groups_df"
+    )
 
 
 def _rows_sql(study: StudyDefinition) -> str:
@@ -178,6 +181,11 @@ def build_cohort(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Coho
             CASE WHEN f.age_months < 168 THEN '12-13'
                  WHEN f.age_months < 192 THEN '14-15' ELSE '16-17' END AS age_group,
             (f.referral_date >= l.go_live)::INTEGER AS treatment_group,
+            CASE WHEN f.referral_date >= l.go_live
+                 THEN (year(f.referral_date) - year(l.go_live)) * 12
+                      + month(f.referral_date) - month(l.go_live)
+                      - (day(f.referral_date) < day(l.go_live))::INTEGER
+                 ELSE 0 END AS months_since_go_live,
             p.wedge,
             (f.referral_date < l.go_live
              AND f.referral_date >= l.go_live - INTERVAL {study.cross_contamination_days} DAY
@@ -190,7 +198,7 @@ def build_cohort(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Coho
             date_diff('day', f.referral_date,
                       CASE WHEN f.first_care_start < f.followup_end THEN f.first_care_start
                            ELSE f.followup_end END) AS time_at_risk_days,
-            coalesce(f.gender, 'Not recorded') AS gender,
+            nullif(f.gender, 'U') AS gender,  -- not recorded: missing, so models leave it out
             f.ethnicity,
             {eth_case} AS ethnicity_group,
             f.disabled::INTEGER AS disabled,

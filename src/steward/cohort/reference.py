@@ -27,6 +27,10 @@ def _add_months(day: dt.date, months: int) -> dt.date:
     raise AssertionError("unreachable")
 
 
+def _whole_months(start: dt.date, day: dt.date) -> int:
+    return _months_between(start, day) - (day.day < start.day)
+
+
 def _months_between(birth: dt.date, day: dt.date) -> int:
     return (day.year - birth.year) * 12 + (day.month - birth.month)
 
@@ -124,6 +128,9 @@ def build_cohort_reference(tables: dict[str, pd.DataFrame], study: StudyDefiniti
                 "age_months_at_referral": age,
                 "age_group": "12-13" if age < 168 else "14-15" if age < 192 else "16-17",
                 "treatment_group": int(r.referral_date >= la.go_live),
+                "months_since_go_live": _whole_months(la.go_live, r.referral_date)
+                if r.referral_date >= la.go_live
+                else 0,
                 "wedge": study.period_of(r.referral_date),
                 "cross_contamination": int(
                     la.go_live - dt.timedelta(study.cross_contamination_days)
@@ -135,7 +142,7 @@ def build_cohort_reference(tables: dict[str, pd.DataFrame], study: StudyDefiniti
                 "time_at_risk_days": (
                     (first_care if event else followup_end) - r.referral_date
                 ).days,
-                "gender": r.gender if isinstance(r.gender, str) else "Not recorded",
+                "gender": r.gender if isinstance(r.gender, str) and r.gender != "U" else None,
                 "ethnicity": r.ethnicity,
                 "ethnicity_group": ETHNICITY_GROUPS.get(r.ethnicity, MISSING_GROUP),
                 "disabled": None if pd.isna(r.disabled) else int(r.disabled),

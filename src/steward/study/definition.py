@@ -65,6 +65,26 @@ class Outcome(_Strict):
     censor_at_age_years: int = Field(gt=0)
 
 
+class ModelSpec(_Strict):
+    response: str
+    group: str
+    fixed: list[str] = Field(min_length=1)
+    interactions: list[str] = Field(default_factory=list)
+    agq_nodes: int = Field(default=7, ge=2, le=25)
+    imputations: list[int] = Field(default_factory=lambda: [5, 10])
+    seed: int = 2019
+
+
+class SdcSettings(_Strict):
+    safe_threshold: int = 10
+    safe_dof_threshold: int = 10
+    safe_nk_n: int = 2
+    safe_nk_k: float = 0.90
+    safe_pratio_p: float = 0.10
+    zeros_are_disclosive: bool = True
+    rounding_base: int | None = None
+
+
 class StudyDefinition(_Strict):
     id: str
     name: str
@@ -79,6 +99,8 @@ class StudyDefinition(_Strict):
     reference_levels: dict[str, str] = Field(default_factory=dict)
     la_indicators: list[str] = Field(default_factory=list)
     primary_la_indicator: str | None = None
+    models: ModelSpec
+    sdc: SdcSettings = Field(default_factory=SdcSettings)
 
     @model_validator(mode="after")
     def _consistent(self) -> StudyDefinition:
