@@ -1,4 +1,9 @@
-"""Synthetic data returns with a planted treatment effect, for tests, demos and benchmarks."""
+"""Synthetic data returns with a planted treatment effect, for tests, demos and benchmarks.
+
+``generate_returns(out, scale=..., seed=..., mess=...)`` writes every DR1/DR2/DR3 workbook the
+study's LAs send and returns a ``SynthResult`` with the planted truth; ``write_large_dr2`` writes
+one big DR2 workbook for the ingest benchmark; ``MessKind`` lists the planted kinds of mess.
+"""
 
 from steward.synth.generate import (
     SynthResult,

@@ -130,10 +130,8 @@ def build_populations(
     model = CareModel(odds_ratio=odds_ratio)
     profiles = build_profiles(las, SCALES[scale], go_live)
     la_effects = rng.normal(0.0, model.la_sd, size=len(profiles))
-    bases, id_start = [], 1
-    for profile in profiles:
-        bases.append(draw_base(rng, profile, id_start=1))
-        id_start += profile.children
+    # Each LA numbers its own children from 1, as separate case systems do.
+    bases = [draw_base(rng, profile, id_start=1) for profile in profiles]
     teen_logits = np.concatenate(
         [
             model.covariate_logit(
