@@ -183,9 +183,9 @@ def run(
     report_text = json.dumps(summary, indent=2) + "\n"
     # Both files go to temporary names first, so an error leaves neither behind.
     outputs = [(out, table_text)] + ([(report, report_text)] if report else [])
-    staged = [(_stage(path, text), path) for path, text in outputs]
-    for temporary, path in staged:
-        os.replace(temporary, path)
+    staged = [(_stage(target, text), target) for target, text in outputs]
+    for temporary, target in staged:
+        os.replace(temporary, target)
     return summary
 
 

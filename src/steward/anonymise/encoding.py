@@ -1,0 +1,177 @@
+"""Integer encoding of a table's quasi-identifiers and fast equivalence-class counting.
+
+Each quasi-identifier becomes one integer code per record (its hierarchy row); every level of
+its hierarchy becomes a lookup array from codes to level codes. A generalisation (one level per
+quasi-identifier) is then evaluated on a *frame*: the distinct (generalised codes, sensitive
+value) rows with their counts. A frame for a node is rolled up from the frame of any less
+generalised node, so classes are counted on a few thousand rows instead of every record, with
+mixed-radix keys and ``np.bincount`` / ``np.unique`` — no Python loop over rows.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from steward.anonymise.models import ClassView
+
+# Dense counting (bincount over the whole key space) is used when the key space is at most this
+# many times the number of rows; otherwise keys are sorted.
+_DENSE_FACTOR = 8
+_KEY_LIMIT = 1 << 62
+
+
+@dataclass(frozen=True)
+class Frame:
+    """Distinct generalised rows of one node: codes per quasi-identifier, sensitive code, count.
+
+    Rows are sorted by class; ``row_class`` numbers the classes 0..C-1 and ``sizes`` counts them.
+    """
+
+    levels: tuple[int, ...]
+    codes: tuple[np.ndarray, ...]  # one contiguous int64 array of codes per quasi-identifier
+    sensitive: np.ndarray | None  # (rows,) int64
+    count: np.ndarray  # (rows,) int64
+    row_class: np.ndarray  # (rows,) int64
+    sizes: np.ndarray  # (classes,) int64
+
+    @property
+    def view(self) -> ClassView:
+        """The classes as the privacy models see them."""
+        if self.sensitive is None:
+            return ClassView(sizes=self.sizes)
+        return ClassView(
+            sizes=self.sizes,
+            pair_class=self.row_class,
+            pair_value=self.sensitive,
+            pair_count=self.count,
+        )
+
+
+class EncodedTable:
+    """Quasi-identifiers of a table as integer codes, with level maps for each hierarchy."""
+
+    def __init__(
+        self,
+        record_codes: list[np.ndarray],
+        level_maps: list[list[np.ndarray]],
+        sensitive: np.ndarray | None,
+        sensitive_cardinality: int,
+    ) -> None:
+        self.q = len(record_codes)
+        self.n = len(record_codes[0]) if record_codes else 0
+        self.level_maps = level_maps  # level_maps[i][l][raw code] = level-l code
+        self.cardinality = [[int(m.max()) + 1 for m in maps] for maps in level_maps]
+        self.heights = [len(maps) for maps in level_maps]
+        self.sensitive_cardinality = sensitive_cardinality
+        # Level-to-level maps, so a frame at level a can be rolled up to level b directly.
+        self._between: dict[tuple[int, int, int], np.ndarray] = {}
+        self.records = tuple(np.ascontiguousarray(c, dtype=np.int64) for c in record_codes)
+        self.base = self._base_frame(record_codes, sensitive)
+
+    def _base_frame(self, codes: list[np.ndarray], sensitive: np.ndarray | None) -> Frame:
+        matrix = self.records
+        count = np.ones(self.n, dtype=np.int64)
+        levels = tuple(0 for _ in range(self.q))
+        return self._group(levels, matrix, sensitive, count)
+
+    def map_between(self, qi: int, source: int, target: int) -> np.ndarray:
+        """Lookup array from level-``source`` codes to level-``target`` codes of one hierarchy."""
+        key = (qi, source, target)
+        found = self._between.get(key)
+        if found is None:
+            maps = self.level_maps[qi]
+            found = np.zeros(self.cardinality[qi][source], dtype=np.int64)
+            found[maps[source]] = maps[target]
+            self._between[key] = found
+        return found
+
+    def roll_up(self, frame: Frame, levels: tuple[int, ...]) -> Frame:
+        """The frame of ``levels``, computed from a frame of a less generalised node."""
+        codes = tuple(
+            self.map_between(i, have, want)[column] if want != have else column
+            for i, (column, have, want) in enumerate(
+                zip(frame.codes, frame.levels, levels, strict=True)
+            )
+        )
+        return self._group(levels, codes, frame.sensitive, frame.count)
+
+    def _group(
+        self,
+        levels: tuple[int, ...],
+        codes: tuple[np.ndarray, ...],
+        sensitive: np.ndarray | None,
+        count: np.ndarray,
+    ) -> Frame:
+        rows = len(count)
+        radices = [self.cardinality[i][lvl] for i, lvl in enumerate(levels)]
+        key, space = _mixed_radix(codes, radices)
+        class_key = key
+        if sensitive is not None:
+            if space * self.sensitive_cardinality >= _KEY_LIMIT:
+                key, space = _compress(key)
+                class_key = key
+            key = key * self.sensitive_cardinality + sensitive
+            space = space * self.sensitive_cardinality
+        if space <= _DENSE_FACTOR * rows + 1024:
+            totals = np.bincount(key, weights=count, minlength=space)
+            present = np.flatnonzero(totals)
+            first = np.empty(space, dtype=np.int64)
+            first[key] = np.arange(rows)
+            pick = first[present]
+            new_count = totals[present].astype(np.int64)
+        else:
+            order = np.argsort(key, kind="stable")
+            ordered = key[order]
+            starts = np.empty(rows, dtype=bool)
+            starts[0] = True
+            np.not_equal(ordered[1:], ordered[:-1], out=starts[1:])
+            start_positions = np.flatnonzero(starts)
+            pick = order[start_positions]
+            new_count = np.add.reduceat(count[order], start_positions)
+        new_codes = tuple(column[pick] for column in codes)
+        new_sensitive = sensitive[pick] if sensitive is not None else None
+        picked_class_key = class_key[pick]
+        # Rows are sorted by key, and so by class key: a class starts where its key changes.
+        starts = np.empty(len(pick), dtype=bool)
+        if len(pick):
+            starts[0] = True
+            np.not_equal(picked_class_key[1:], picked_class_key[:-1], out=starts[1:])
+        row_class = np.cumsum(starts) - 1
+        sizes = np.bincount(row_class, weights=new_count).astype(np.int64)
+        return Frame(levels, new_codes, new_sensitive, new_count, row_class, sizes)
+
+
+def _mixed_radix(codes: tuple[np.ndarray, ...], radices: list[int]) -> tuple[np.ndarray, int]:
+    """One int64 key per row; re-numbers the partial key whenever it would overflow."""
+    if not codes:
+        return np.zeros(0, dtype=np.int64), 1
+    key = codes[0]
+    space = radices[0]
+    for column, radix in zip(codes[1:], radices[1:], strict=True):
+        if space * radix >= _KEY_LIMIT:
+            key, space = _compress(key)
+        key = key * radix + column
+        space *= radix
+    return key, space
+
+
+def _compress(key: np.ndarray) -> tuple[np.ndarray, int]:
+    """Re-number keys 0..u-1 keeping their order."""
+    unique_keys, inverse = np.unique(key, return_inverse=True)
+    return inverse.ravel().astype(np.int64), len(unique_keys)
+
+
+def record_classes(table: EncodedTable, frame: Frame) -> np.ndarray:
+    """Class number (as in ``frame``, rolled up from ``table.base``) of every record."""
+    levels = frame.levels
+    radices = [table.cardinality[i][lvl] for i, lvl in enumerate(levels)]
+    codes = tuple(table.level_maps[i][lvl][table.records[i]] for i, lvl in enumerate(levels))
+    # Frame rows and records hold the same distinct code tuples, so a renumbering inside
+    # _mixed_radix gives both the same keys.
+    record_key, _ = _mixed_radix(codes, radices)
+    frame_key, _ = _mixed_radix(frame.codes, radices)
+    first_rows = np.searchsorted(frame.row_class, np.arange(len(frame.sizes)))
+    class_keys = frame_key[first_rows]
+    return np.searchsorted(class_keys, record_key)

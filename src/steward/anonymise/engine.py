@@ -1,0 +1,307 @@
+"""``anonymise``: the optimal full-domain generalisation of any table under privacy models."""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from steward.anonymise.encoding import EncodedTable, record_classes
+from steward.anonymise.hierarchy import SUPPRESSED, Hierarchy, HierarchyError
+from steward.anonymise.models import (
+    KAnonymity,
+    LDiversity,
+    MaxProsecutorRisk,
+    PrivacyModel,
+    SensitiveContext,
+    TCloseness,
+)
+from steward.anonymise.risk import RiskReport, risk_of_table
+from steward.anonymise.search import run_search
+from steward.anonymise.utility import METRICS, UnknownMetric, UtilityMeasures
+from steward.errors import Location, UserError
+
+
+class AnonymisationError(UserError):
+    """The anonymisation asked for cannot be done on this table."""
+
+    exit_code = 13
+
+
+@dataclass(frozen=True)
+class AnonymisationResult:
+    """The chosen generalisation, the anonymised table and what it cost in utility and time."""
+
+    levels: dict[str, int]
+    table: pd.DataFrame
+    metrics: dict[str, float]
+    suppressed: int
+    classes: int
+    risk: RiskReport
+    nodes_checked: int
+    lattice_size: int
+    seconds: float
+    optimal: bool
+    models: list[dict[str, object]] = field(default_factory=list)
+
+    def report(self) -> dict[str, Any]:
+        """The JSON report: levels, utility, suppression, search effort and output risk."""
+        return {
+            "levels": self.levels,
+            **self.metrics,
+            "suppressed": self.suppressed,
+            "classes": self.classes,
+            "nodes_checked": self.nodes_checked,
+            "lattice_size": self.lattice_size,
+            "seconds": self.seconds,
+            "optimal": self.optimal,
+            "models": self.models,
+            "risk": self.risk.as_dict(),
+        }
+
+
+def anonymise(
+    data: pd.DataFrame | Any,
+    quasi_identifiers: Mapping[str, Hierarchy],
+    *,
+    sensitive: str | None = None,
+    models: Sequence[PrivacyModel],
+    suppression_limit: float = 0.0,
+    metric: str = "dm",
+    time_limit: float | None = None,
+    sampling_fraction: float = 1.0,
+    risk_threshold: float = 0.2,
+    source: str | None = None,
+) -> AnonymisationResult:
+    """Find the generalisation with the best ``metric`` that satisfies every model.
+
+    ``data`` is a pandas DataFrame or an Arrow table; every quasi-identifier needs a hierarchy
+    covering all its values. Classes that fail a model are suppressed (all quasi-identifiers
+    become ``*``) as long as at most ``suppression_limit`` of the records are. With
+    ``time_limit`` (seconds) the search returns the best node found so far when time runs out
+    (``optimal`` is then False). ``source`` names the input file in error messages.
+    """
+    started = time.perf_counter()
+    frame = data if isinstance(data, pd.DataFrame) else data.to_pandas()
+    _check_request(frame, quasi_identifiers, sensitive, models, suppression_limit, metric, source)
+    names = list(quasi_identifiers)
+    record_codes, level_maps = _encode(frame, quasi_identifiers, source)
+    context, sensitive_codes = _sensitive(frame, sensitive, models, source)
+    table = EncodedTable(
+        record_codes, level_maps, sensitive_codes, len(context.labels) if context else 0
+    )
+    utility = UtilityMeasures(table, record_codes)
+    n = len(frame)
+    max_suppressed = math.floor(suppression_limit * n + 1e-9)
+    monotone = max_suppressed == 0 or all(m.monotone_with_suppression() for m in models)
+    checks = [m.checker(context) for m in models]
+    outcome = run_search(
+        table,
+        checks,
+        monotone=monotone,
+        max_suppressed=max_suppressed,
+        utility=utility,
+        metric=metric,
+        time_limit=time_limit,
+    )
+    if outcome.best is None:
+        if outcome.complete:
+            raise AnonymisationError(
+                what=(
+                    "No generalisation satisfies the privacy models with at most "
+                    f"{max_suppressed} of {n} records suppressed"
+                ),
+                fix="Relax a model (smaller k or l, larger t or risk threshold) or allow more "
+                "suppression with --suppression.",
+                where=Location(file=source),
+            )
+        raise AnonymisationError(
+            what=f"No solution was found within the time limit of {time_limit} s",
+            fix="Allow more time, or use fewer quasi-identifiers or shorter hierarchies.",
+            where=Location(file=source),
+        )
+    best = outcome.best
+    node_frame = table.roll_up(table.base, best)
+    kept = np.ones(len(node_frame.sizes), dtype=bool)
+    for check in checks:
+        kept &= check(node_frame.view)
+    record_class = record_classes(table, node_frame)
+    suppressed_records = ~kept[record_class]
+    output = frame.copy()
+    for i, name in enumerate(names):
+        labels = np.asarray(quasi_identifiers[name].level(best[i]), dtype=object)
+        column = labels[record_codes[i]]
+        column[suppressed_records] = SUPPRESSED
+        output[name] = column
+    metrics = {m: utility.score(m, node_frame, kept) for m in METRICS}
+    risk = risk_of_table(
+        output, names, sampling_fraction=sampling_fraction, threshold=risk_threshold
+    )
+    return AnonymisationResult(
+        levels={name: int(level) for name, level in zip(names, best, strict=True)},
+        table=output,
+        metrics=metrics,
+        suppressed=int(suppressed_records.sum()),
+        classes=int(kept.sum()),
+        risk=risk,
+        nodes_checked=outcome.nodes_checked,
+        lattice_size=outcome.lattice_size,
+        seconds=time.perf_counter() - started,
+        optimal=outcome.complete,
+        models=[m.describe() for m in models],
+    )
+
+
+def _check_request(
+    frame: pd.DataFrame,
+    quasi_identifiers: Mapping[str, Hierarchy],
+    sensitive: str | None,
+    models: Sequence[PrivacyModel],
+    suppression_limit: float,
+    metric: str,
+    source: str | None,
+) -> None:
+    where = Location(file=source)
+    n = len(frame)
+    if n == 0:
+        raise AnonymisationError(
+            what="The table has no records", fix="Give a table with at least one record.",
+            where=where,
+        )  # fmt: skip
+    if not quasi_identifiers:
+        raise AnonymisationError(
+            what="No quasi-identifier was given",
+            fix="Name at least one column to generalise, with its hierarchy (--qi COL=FILE).",
+            where=where,
+        )
+    columns = [str(c) for c in frame.columns]
+    for name in [*quasi_identifiers, *([sensitive] if sensitive else [])]:
+        if name not in frame.columns:
+            raise AnonymisationError(
+                what=f"The table has no column {name!r}",
+                fix=f"Use one of its columns: {', '.join(columns)}.",
+                where=Location(file=source, column=name),
+            )
+    if sensitive is not None and sensitive in quasi_identifiers:
+        raise AnonymisationError(
+            what=f"{sensitive!r} is both a quasi-identifier and the sensitive attribute",
+            fix="A column is either generalised (--qi) or protected (--sensitive), not both.",
+            where=Location(file=source, column=sensitive),
+        )
+    if metric not in METRICS:
+        raise UnknownMetric(metric)
+    if not 0.0 <= suppression_limit <= 1.0:
+        raise AnonymisationError(
+            what=f"The suppression limit {suppression_limit} is not between 0 and 1",
+            fix="Give the largest share of records that may be suppressed, e.g. 0.05.",
+            where=where,
+        )
+    if not models:
+        raise AnonymisationError(
+            what="No privacy model was given", fix="Give at least --k.", where=where
+        )
+    for model in models:
+        _check_model(model, frame, sensitive, n, where)
+
+
+def _check_model(
+    model: PrivacyModel, frame: pd.DataFrame, sensitive: str | None, n: int, where: Location
+) -> None:
+    if isinstance(model, KAnonymity):
+        if model.k < 1:
+            raise AnonymisationError(
+                what=f"k must be at least 1, not {model.k}", fix="Give --k 2 or more.", where=where
+            )
+        if model.k > n:
+            raise AnonymisationError(
+                what=f"k = {model.k} is larger than the table ({n} records)",
+                fix=f"Choose k of at most {n}, or anonymise a larger table.",
+                where=where,
+            )
+    if isinstance(model, MaxProsecutorRisk) and not 0 < model.threshold <= 1:
+        raise AnonymisationError(
+            what=f"The risk threshold {model.threshold} is not in (0, 1]",
+            fix="Give the highest acceptable re-identification probability, e.g. 0.2.",
+            where=where,
+        )
+    if model.needs_sensitive and sensitive is None:
+        raise AnonymisationError(
+            what=f"{model.describe()['model']} needs a sensitive attribute",
+            fix="Name the sensitive column with --sensitive COLUMN.",
+            where=where,
+        )
+    if isinstance(model, LDiversity):
+        assert sensitive is not None
+        distinct = frame[sensitive].astype(str).nunique()
+        if model.l < 1:
+            raise AnonymisationError(
+                what=f"l must be at least 1, not {model.l}", fix="Give --l 2 or more.", where=where
+            )
+        if model.l > distinct:
+            raise AnonymisationError(
+                what=(
+                    f"l = {model.l} is impossible: {sensitive!r} has only {distinct} distinct "
+                    "values in the whole table"
+                ),
+                fix=f"Choose l of at most {distinct}.",
+                where=Location(file=where.file, column=sensitive),
+            )
+        if model.variant == "recursive" and (model.c is None or model.c <= 0):
+            raise AnonymisationError(
+                what="Recursive (c,l)-diversity needs a positive c",
+                fix="Give --c, e.g. --c 3.",
+                where=where,
+            )
+    if isinstance(model, TCloseness) and not 0 <= model.t <= 1:
+        raise AnonymisationError(
+            what=f"t = {model.t} is not between 0 and 1", fix="Give --t such as 0.2.", where=where
+        )
+
+
+def _encode(
+    frame: pd.DataFrame, quasi_identifiers: Mapping[str, Hierarchy], source: str | None
+) -> tuple[list[np.ndarray], list[list[np.ndarray]]]:
+    """Record codes (hierarchy rows) and level maps for every quasi-identifier."""
+    record_codes: list[np.ndarray] = []
+    level_maps: list[list[np.ndarray]] = []
+    for name, hierarchy in quasi_identifiers.items():
+        positions = hierarchy.positions(frame[name])
+        missing = np.flatnonzero(positions < 0)
+        if len(missing):
+            first = int(missing[0])
+            value = frame[name].iloc[first]
+            raise HierarchyError(
+                what=(
+                    f"The hierarchy of {name!r} does not cover the value {value!r} "
+                    f"({len(missing)} record(s) affected)"
+                ),
+                fix=f"Add a row for {value!r} to the hierarchy of {name!r}, or correct the data.",
+                # A file's first row is its header, so record i is on row i + 2.
+                where=Location(file=source, row=first + 2 if source else first + 1, column=name),
+            )
+        maps = [np.arange(len(hierarchy.rows), dtype=np.int64)]
+        for level in range(1, hierarchy.height):
+            _, codes = np.unique(np.asarray(hierarchy.level(level), dtype=str), return_inverse=True)
+            maps.append(codes.ravel().astype(np.int64))
+        record_codes.append(positions)
+        level_maps.append(maps)
+    return record_codes, level_maps
+
+
+def _sensitive(
+    frame: pd.DataFrame,
+    sensitive: str | None,
+    models: Sequence[PrivacyModel],
+    source: str | None,
+) -> tuple[SensitiveContext | None, np.ndarray | None]:
+    """Codes and whole-table distribution of the sensitive attribute, if models need it."""
+    if sensitive is None or not any(m.needs_sensitive for m in models):
+        return None, None
+    codes, labels = pd.factorize(frame[sensitive].astype(str), sort=True)
+    distribution = np.bincount(codes, minlength=len(labels)) / len(frame)
+    return SensitiveContext(list(map(str, labels)), distribution), codes.astype(np.int64)
