@@ -26,6 +26,7 @@ from steward.synth.effect import CareModel, care_start_offsets, is_treated
 from steward.synth.schedule import FIRST_REFERRAL_DAY, LaProfile
 
 _D = "timedelta64[D]"
+_RC9_FROM = np.datetime64("2022-04-01")
 
 
 @dataclass
@@ -193,6 +194,8 @@ def _closures(
     close[care_at] = periods["poc_end_date"].to_numpy(dtype="datetime64[D]") + rng.integers(
         0, 61, size=care_at.size
     ).astype(_D)
+    # RC9 (referred to early help) exists from the 2022-23 collection; before it, RC8.
+    reason = np.where((reason == "RC9") & (close < _RC9_FROM), "RC8", reason).astype(object)
     keep = ~np.isnat(close) & (close <= last)
     return pd.DataFrame(
         {
