@@ -53,6 +53,9 @@ def test_dr3_matches_dr2(tidy_run: SynthResult, slug: str) -> None:
     assert len(closed) == len(closures)
     assert (closed["closure_date"] >= closed["referral_date"]).all()
     assert set(closures["closure_reason"]) <= {f"RC{i}" for i in range(1, 10)}
+    # RC9 entered the CIN census in 2022-23.
+    rc9 = closures["closure_reason"] == "RC9"
+    assert (closures.loc[rc9, "closure_date"] >= pd.Timestamp("2022-04-01")).all()
 
 
 @pytest.mark.parametrize("slug", SLUGS)
