@@ -24,6 +24,8 @@ from steward.returns.normalise import ARROW_TYPES, ethnicity_groups, normalise_c
 from steward.returns.sheets import RawSheet, open_sheets
 from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES, LocalAuthority
 
+EXAMPLES_KEPT = 3  # unreadable values kept per field for messages (never identifiers)
+
 
 @dataclass
 class TableReading:
@@ -32,8 +34,8 @@ class TableReading:
     ``data`` has every field of ``table`` in its canonical type (absent optional fields are
     all-null), ``ethnicity_group`` where the table has ethnicity, and ``source_row``: the row
     number the spreadsheet shows. ``problems`` marks, per field, rows whose value was present
-    but unreadable; ``raw`` keeps the original text of those fields in memory only, for error
-    messages, and is never written anywhere.
+    but unreadable; ``examples`` keeps the first few such texts of non-identifier fields in
+    memory only, for interactive error messages, and is never written anywhere.
     """
 
     table: ReturnTable
@@ -44,7 +46,7 @@ class TableReading:
     missing_columns: list[str]
     headings: dict[str, str] = field(default_factory=dict)  # field -> heading in the file
     problems: dict[str, pa.Array] = field(default_factory=dict, repr=False)
-    raw: dict[str, pa.Array] = field(default_factory=dict, repr=False)
+    examples: dict[str, tuple[str, ...]] = field(default_factory=dict, repr=False)
     blank_rows: int = 0
 
     @property
@@ -85,7 +87,7 @@ def _read_table(sheet: RawSheet, detection: SheetDetection, month: dt.date) -> T
     source_row = source_row.filter(keep)
     columns: dict[str, pa.Array] = {}
     problems: dict[str, pa.Array] = {}
-    raw: dict[str, pa.Array] = {}
+    examples: dict[str, tuple[str, ...]] = {}
     by_field = {m.field: m.column for m in detection.matches}
     n = cells.num_rows
     for spec in detection.table.fields:
@@ -97,7 +99,9 @@ def _read_table(sheet: RawSheet, detection: SheetDetection, month: dt.date) -> T
         result = normalise_column(original, spec, month)
         columns[spec.name] = result.values
         problems[spec.name] = result.problems
-        raw[spec.name] = original
+        if not spec.identifier and result.problems.true_count:
+            unreadable = original.filter(result.problems).slice(0, EXAMPLES_KEPT)
+            examples[spec.name] = tuple(str(v) for v in unreadable.to_pylist())
         if spec.name == "ethnicity":
             columns["ethnicity_group"] = ethnicity_groups(result.values)
     if "ethnicity_group" not in columns and any(
@@ -114,7 +118,7 @@ def _read_table(sheet: RawSheet, detection: SheetDetection, month: dt.date) -> T
         missing_columns=list(detection.missing),
         headings={m.field: m.heading for m in detection.matches},
         problems=problems,
-        raw=raw,
+        examples=examples,
         blank_rows=int((~occupied).sum()),
     )
 

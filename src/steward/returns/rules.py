@@ -119,6 +119,30 @@ def _month_index(dates: pa.Array) -> pa.Array:
     return pc.add(pc.multiply(pc.year(dates), 12), pc.subtract(pc.month(dates), 1))
 
 
+def key_codes(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
+    """One int64 per row identifying its combination of key values, and which rows are complete.
+
+    Each column is dictionary-encoded (hashing in Arrow), and the indices are packed into one
+    integer, so equality of keys becomes equality of integers for numpy to sort and search.
+    """
+    n = len(columns[0])
+    codes = np.zeros(n, dtype=np.int64)
+    complete = np.ones(n, dtype=bool)
+    capacity = 1
+    for column in columns:
+        encoded = pc.dictionary_encode(column).combine_chunks() if isinstance(
+            column, pa.ChunkedArray
+        ) else pc.dictionary_encode(column)  # fmt: skip
+        size = len(encoded.dictionary) + 1
+        capacity *= size
+        if capacity >= 2**62:  # pragma: no cover - needs billions of distinct keys
+            raise OverflowError("too many distinct keys to pack")
+        indices = encoded.indices
+        complete &= np.asarray(pc.is_valid(indices).to_numpy(zero_copy_only=False))
+        codes = codes * size + np.asarray(pc.fill_null(indices, 0).to_numpy()).astype(np.int64)
+    return codes, complete
+
+
 # --- completeness and readability ---------------------------------------------------------
 
 
@@ -217,24 +241,32 @@ def _start_before_referral(ctx: RuleContext, start: str) -> FieldRows:
     referrals = ctx.siblings.get("dr2_referrals")
     if referrals is None or referrals.num_rows == 0:
         return {}
-    # The earliest referral date per child and referral, joined onto this table's rows.
-    firsts = (
-        referrals.select(["child_id", "referral_id", "referral_date"])
-        .group_by(["child_id", "referral_id"])
-        .aggregate([("referral_date", "min")])
+    n = ctx.data.num_rows
+    # Encode both tables' (child, referral) keys together so equal keys get equal codes.
+    both = [
+        pa.concat_arrays([referrals[k].combine_chunks(), ctx.column(k)])
+        for k in ("child_id", "referral_id")
+    ]
+    codes, complete = key_codes(both)
+    ref_codes, mine = codes[: referrals.num_rows], codes[referrals.num_rows :]
+    ref_dates = referrals["referral_date"].combine_chunks()
+    usable = complete[: referrals.num_rows] & np.asarray(
+        pc.is_valid(ref_dates).to_numpy(zero_copy_only=False)
     )
-    mine = pa.table(
-        {
-            "child_id": ctx.column("child_id"),
-            "referral_id": ctx.column("referral_id"),
-            "start": ctx.column(start),
-            "row": pa.array(np.arange(ctx.data.num_rows)),
-        }
-    )
-    joined = mine.join(firsts, ["child_id", "referral_id"], join_type="inner")
-    before = pc.less(joined["start"], joined["referral_date_min"])
-    rows = np.asarray(joined["row"].filter(pc.fill_null(before, False)).to_numpy())
-    return _non_empty({start: np.sort(rows)})
+    if not usable.any():
+        return {}
+    # The earliest referral date per key.
+    days = np.asarray(pc.fill_null(ref_dates.cast(pa.int32()), 0).to_numpy())[usable]
+    keys, inverse = np.unique(ref_codes[usable], return_inverse=True)
+    earliest = np.full(len(keys), np.iinfo(np.int32).max, dtype=np.int64)
+    np.minimum.at(earliest, inverse, days)
+    where = np.clip(np.searchsorted(keys, mine), 0, len(keys) - 1)
+    matched = complete[referrals.num_rows :] & (keys[where] == mine)
+    starts = ctx.column(start)
+    has_start = np.asarray(pc.is_valid(starts).to_numpy(zero_copy_only=False))
+    start_days = np.asarray(pc.fill_null(starts.cast(pa.int32()), 0).to_numpy())
+    before = matched & has_start & (start_days < earliest[where])
+    return _non_empty({start: np.flatnonzero(before[:n])})
 
 
 @rule(
@@ -284,18 +316,12 @@ def episode_ends_before_start(ctx: RuleContext) -> FieldRows:
 
 def _later_duplicates(ctx: RuleContext, key: list[str]) -> FieldRows:
     """Rows whose ``key`` (all present) equals an earlier row's."""
-    rows = np.arange(ctx.data.num_rows)
-    keyed = ctx.data.select(key).append_column("row", pa.array(rows))
-    complete = np.ones(ctx.data.num_rows, dtype=bool)
-    for k in key:
-        complete &= np.asarray(pc.is_valid(keyed[k]).to_numpy(zero_copy_only=False))
-    keyed = keyed.filter(pa.array(complete))
-    firsts = keyed.group_by(key, use_threads=False).aggregate([("row", "min")])["row_min"]
-    is_first = np.zeros(ctx.data.num_rows, dtype=bool)
-    is_first[np.asarray(firsts.to_numpy())] = True
-    in_key = np.zeros(ctx.data.num_rows, dtype=bool)
-    in_key[np.asarray(keyed["row"].to_numpy())] = True
-    return _non_empty({key[-1]: np.flatnonzero(in_key & ~is_first)})
+    codes, complete = key_codes([ctx.column(k) for k in key])
+    rows = np.flatnonzero(complete)
+    _, first = np.unique(codes[rows], return_index=True)  # index of each key's first row
+    later = np.ones(len(rows), dtype=bool)
+    later[first] = False
+    return _non_empty({key[-1]: rows[later]})
 
 
 @rule(

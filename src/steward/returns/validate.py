@@ -24,8 +24,6 @@ from steward.returns.layout import ReturnTable
 from steward.returns.reader import ReturnReading, TableReading
 from steward.returns.rules import RuleContext, Severity, iter_rules
 
-EXAMPLES_KEPT = 3
-
 
 @dataclass(frozen=True)
 class RuleFailure:
@@ -102,15 +100,6 @@ class ValidatedReturn:
         )
 
 
-def _examples(reading: TableReading, field_name: str, rows: np.ndarray) -> tuple[str, ...]:
-    spec = reading.table.field(field_name)
-    raw = reading.raw.get(field_name)
-    if spec.identifier or raw is None or not len(rows):
-        return ()
-    picked = raw.take(pa.array(rows[:EXAMPLES_KEPT]))
-    return tuple(str(v) for v in picked.to_pylist() if v is not None)
-
-
 def validate_table(
     reading: TableReading, return_month: dt.date, siblings: dict[str, pa.Table]
 ) -> ValidatedTable:
@@ -135,7 +124,7 @@ def validate_table(
                     field=field_name,
                     heading=heading,
                     rows=tuple(int(r) for r in source_rows[idx]),
-                    examples=_examples(reading, field_name, idx)
+                    examples=reading.examples.get(field_name, ())
                     if rule.code in ("RQ02", "VL01", "CD01")
                     else (),
                 )
