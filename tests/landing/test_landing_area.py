@@ -219,3 +219,20 @@ def test_quarantine_needs_reasons(tmp_path: Path) -> None:
         quarantine.put(pa.table({"child_id": ["1"]}))
     with pytest.raises(ValidationError, match="empty reason"):
         quarantine.put(pa.table({"child_id": ["1"], "reason": [""]}))
+
+
+def test_workspace_landing_and_quarantine(tmp_path: Path) -> None:
+    from steward.workspace import init_workspace
+
+    workspace = init_workspace(tmp_path / "ws")
+    landed = Landing.for_workspace(workspace).put(submitted(tmp_path))
+    assert (workspace.landing / "objects" / landed.sha256).is_file()
+    batch = Quarantine.for_workspace(workspace).put(pa.table({"x": [1], "reason": ["R1"]}))
+    assert (workspace.quarantine / "objects" / batch.sha256).is_file()
+    # The master key is outside the workspace and in none of its files.
+    master = workspace.keys.load("master")
+    for path in workspace.root.rglob("*"):
+        if path.is_file():
+            assert (
+                master not in path.read_bytes() and master.hex().encode() not in path.read_bytes()
+            )

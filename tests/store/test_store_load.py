@@ -17,6 +17,7 @@ from fictional_returns import pseudonymised_submission, raw_child_ids, raw_table
 from store_crash_data import SID_A, SID_B, submission_b
 
 from steward.errors import PolicyViolation, ValidationError
+from steward.pseudonymise.pseudonym import hmac_pads
 from steward.returns.layout import DR2_REFERRALS, TABLES
 from steward.store import ResearchStore, SubmissionRecord
 from steward.workspace import init_workspace
@@ -145,6 +146,9 @@ def test_no_raw_child_id_anywhere_in_the_store_file(tmp_path: Path) -> None:
     found = [raw for raw in raw_ids for blob in blobs if raw.encode() in blob]
     assert not found
     assert not any(b"FICTCHILD" in blob or b"FICTREF" in blob for blob in blobs)
+    # Nor the pseudonym key, raw or as HMAC pads.
+    secrets = [KEY, KEY.hex().encode(), *hmac_pads(KEY)]
+    assert not any(s in blob for s in secrets for blob in blobs)
 
 
 def test_byte_scan_would_find_a_leak(tmp_path: Path) -> None:

@@ -10,9 +10,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from steward.errors import InputFileError, Location
 from steward.landing.objects import EncryptedObjectStore, LandedObject
+from steward.pseudonymise.keys import MASTER_KEY
+
+if TYPE_CHECKING:
+    from steward.workspace import Workspace
 
 
 class Landing:
@@ -21,6 +26,11 @@ class Landing:
     def __init__(self, folder: Path, master_key: bytes) -> None:
         self._store = EncryptedObjectStore(folder, master_key)
         self.folder = Path(folder)
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace) -> Landing:
+        """The landing area of ``workspace``, under its master key."""
+        return cls(workspace.landing, workspace.keys.load(MASTER_KEY))
 
     def put(self, path: Path, *, reland_shredded: bool = False) -> LandedObject:
         """Land the file at ``path``; ``already_present`` tells whether it was there already."""

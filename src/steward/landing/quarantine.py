@@ -9,12 +9,17 @@ from __future__ import annotations
 
 import io
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
 from steward.errors import ValidationError
 from steward.landing.objects import EncryptedObjectStore, LandedObject
+from steward.pseudonymise.keys import MASTER_KEY
+
+if TYPE_CHECKING:
+    from steward.workspace import Workspace
 
 REASON_COLUMN = "reason"
 
@@ -24,6 +29,11 @@ class Quarantine:
 
     def __init__(self, folder: Path, master_key: bytes) -> None:
         self._store = EncryptedObjectStore(folder, master_key)
+
+    @classmethod
+    def for_workspace(cls, workspace: Workspace) -> Quarantine:
+        """The quarantine of ``workspace``, under its master key."""
+        return cls(workspace.quarantine, workspace.keys.load(MASTER_KEY))
 
     def put(self, records: pa.Table) -> LandedObject:
         """Quarantine a batch of records; each must carry a non-empty ``reason``."""

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import mmap
 import itertools
 import multiprocessing
 import os
@@ -118,12 +119,14 @@ def _digest_messages(
     return b"".join(out)
 
 
-def _worker_digest(start: int, stop: int) -> bytes:
+def _worker_digest(start: int, stop: int) -> None:
+    """Write the HMACs of messages ``start..stop`` straight into the shared output buffer."""
     s = _SHARED
-    return _digest_messages(s["inner"], s["outer"], s["offsets"], s["data"], start, stop)
+    digests = _digest_messages(s["inner"], s["outer"], s["offsets"], s["data"], start, stop)
+    s["out"][start * 32 : stop * 32] = digests
 
 
-def _hex_strings(digests: bytes, count: int) -> pa.StringArray:
+def _hex_strings(digests: bytes | mmap.mmap, count: int) -> pa.StringArray:
     """Arrow strings of the first 16 bytes of each 32-byte digest, as lowercase hex."""
     raw = np.frombuffer(digests, dtype=np.uint8).reshape(count, 32)[:, :PSEUDONYM_BYTES]
     chars = _HEX_PAIRS[raw]
@@ -170,20 +173,23 @@ class Pseudonymiser:
         ]
         data = data_buf.to_pybytes() if data_buf is not None else b""
         if self.workers > 1 and count >= PARALLEL_THRESHOLD:
-            digests = self._digest_parallel(offsets, data, count)
+            digests: bytes | mmap.mmap = self._digest_parallel(offsets, data, count)
         else:
             digests = _digest_messages(self._inner, self._outer, offsets, data, 0, count)
         return _hex_strings(digests, count)
 
-    def _digest_parallel(self, offsets: np.ndarray, data: bytes, count: int) -> bytes:
-        _SHARED.update(inner=self._inner, outer=self._outer, offsets=offsets, data=data)
+    def _digest_parallel(self, offsets: np.ndarray, data: bytes, count: int) -> mmap.mmap:
+        # Anonymous shared memory made before the fork: workers write their digests into it,
+        # so results are not pickled back through pipes.
+        out = mmap.mmap(-1, count * 32)
+        _SHARED.update(inner=self._inner, outer=self._outer, offsets=offsets, data=data, out=out)
         try:
             step = -(-count // (self.workers * 4))  # a few chunks per worker balances load
             bounds = [(lo, min(lo + step, count)) for lo in range(0, count, step)]
             context = multiprocessing.get_context("fork")
             with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-                parts = pool.map(_worker_digest, *zip(*bounds, strict=True))
-                return b"".join(parts)
+                list(pool.map(_worker_digest, *zip(*bounds, strict=True)))  # re-raises failures
+            return out
         finally:
             _SHARED.clear()
 

@@ -2,7 +2,7 @@
 
 from steward.store.research import LoadResult, ResearchStore, SubmissionRecord
 from steward.store.schema import STORE_TABLES, categories_of, column_categories
-from steward.store.views import current_select_sql, current_view_name
+from steward.store.views import current_select_sql, current_view, current_view_name
 
 __all__ = [
     "STORE_TABLES",
@@ -12,5 +12,6 @@ __all__ = [
     "categories_of",
     "column_categories",
     "current_select_sql",
+    "current_view",
     "current_view_name",
 ]

@@ -33,8 +33,8 @@ _FIELD_CATEGORIES = {
     "ethnicity": "ethnicity",
     "disabled": "disability",
     "uasc": "uasc_status",
-    "fsm_ever": "education",
-    "pupil_premium": "education",
+    "fsm_ever": "la_education_flags",  # as the LA records them; NPD data is "education"
+    "pupil_premium": "la_education_flags",
 }
 PROVENANCE_COLUMNS = ("la_code", "return_month", "submission_id", "source_sheet", "source_row")
 

@@ -72,6 +72,11 @@ def _current_select(table: StoreTable) -> str:
     return sql
 
 
+def current_view(table: str, dialect: str = "duckdb") -> str:
+    """The SELECT of the current rows of store table ``table``, in ``dialect``."""
+    return current_select_sql(STORE_TABLES[table], dialect)
+
+
 def create_current_view_sql(table: StoreTable, dialect: str) -> str:
     view = current_view_name(table.name)
     return _transpile(f"CREATE OR REPLACE VIEW {_quote(view)} AS {_current_select(table)}", dialect)
