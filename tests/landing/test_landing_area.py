@@ -186,6 +186,10 @@ def test_file_changing_during_landing_is_refused(tmp_path: Path) -> None:
     with pytest.raises(EncryptedObjectError, match="changed while"):
         store._put(wrong_sha, 5, lambda: iter([b"after"]), False)
     assert not (store.objects / wrong_sha).exists()
+    empty_sha = hashlib.sha256(b"").hexdigest()
+    with pytest.raises(EncryptedObjectError, match="changed while"):
+        store._put(empty_sha, 0, lambda: iter([b"grew"]), False)  # was empty when hashed
+    assert not (store.objects / empty_sha).exists()
 
 
 def test_open_plaintext_is_temporary(landing: Landing, tmp_path: Path) -> None:

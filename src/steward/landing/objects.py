@@ -204,16 +204,18 @@ class EncryptedObjectStore:
         yield header
         count = max(1, -(-size // self.chunk_bytes))
         digest = hashlib.sha256()
-        index = 0
+        sealed = 0
         for index, chunk in enumerate(_rechunk(chunks, self.chunk_bytes)):
             if index >= count:
                 raise self._changed(sha)
             digest.update(chunk)
             nonce = index.to_bytes(12, "big")
             yield aead.encrypt(nonce, chunk, self._aad(sha, header, index, index == count - 1))
-        if size == 0:
+            sealed += 1
+        if size == 0 and sealed == 0:  # an empty file is one empty, final chunk
             yield aead.encrypt(bytes(12), b"", self._aad(sha, header, 0, True))
-        elif index != count - 1 or digest.hexdigest() != sha:
+            sealed = 1
+        if sealed != count or digest.hexdigest() != sha:
             raise self._changed(sha)
 
     @staticmethod

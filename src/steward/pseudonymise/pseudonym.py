@@ -30,8 +30,8 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import mmap
 import itertools
+import mmap
 import multiprocessing
 import os
 from collections.abc import Sequence
@@ -99,6 +99,7 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
 # Work shared with forked workers: set just before the pool starts, inherited by fork, so the
 # messages are never pickled.
 _SHARED: dict[str, Any] = {}
+_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
 
 
 def _digest_messages(
@@ -172,7 +173,7 @@ class Pseudonymiser:
             distinct.offset : distinct.offset + count + 1
         ]
         data = data_buf.to_pybytes() if data_buf is not None else b""
-        if self.workers > 1 and count >= PARALLEL_THRESHOLD:
+        if self.workers > 1 and count >= PARALLEL_THRESHOLD and _CAN_FORK:
             digests: bytes | mmap.mmap = self._digest_parallel(offsets, data, count)
         else:
             digests = _digest_messages(self._inner, self._outer, offsets, data, 0, count)
