@@ -193,3 +193,13 @@ def test_month_parsing(text: str, month: dt.date | None) -> None:
 
 def test_heading_normalisation() -> None:
     assert normalise_heading("  Year & Month_of-birth ") == "year and month of birth"
+
+
+def test_file_name_and_title_naming_different_las_is_refused(make_workbook: MakeWorkbook) -> None:
+    sheet = Sheet(
+        "R", REFERRAL_HEADINGS, referral_rows(), title=["Norfolk County Council", "Nov 2020"]
+    )
+    with pytest.raises(
+        InputFileError, match="named for Rochdale but its title block names Norfolk"
+    ):
+        read_return(make_workbook("rochdale_dr2_nov20.xlsx", [sheet]))

@@ -290,6 +290,14 @@ def identify_return(
             )
         decisions.append(f"local authority {la.name} ({la.code}) from the file name")
     title = normalise_heading(title_text)
+    named = [a for a in local_authorities if normalise_heading(a.name) in title]
+    if la is not None and named and la not in named:
+        raise InputFileError(
+            what=f"{path.name} is named for {la.name} but its title block names "
+            f"{', '.join(a.name for a in named)}",
+            fix="Check this is the right LA's return; rename the file or correct the title.",
+            where=where,
+        )
     if la is None:
         la = next(
             (a for a in local_authorities if normalise_heading(a.name) in title or a.slug in title.split()),
