@@ -41,3 +41,10 @@ def demo(
 
             summary = run_ingest(ws, [incoming], on_file=advance, actor="demo")
     render_summary(summary)
+    from steward.analyse import analyse as run_analysis
+    from steward.cli.analyse import render_analysis
+
+    with user_errors():
+        with console.status("Building the cohort, fitting the models, checking every output"):
+            run = run_analysis(ws, actor="demo")
+    render_analysis(run)

@@ -86,10 +86,12 @@ def draw_population(
     code = profile.la.code
     referrals = draw_referrals(rng, children, last_day=last, id_start=1)
     referrals["referral_id"] = code + "-" + referrals["referral_id"].astype(str)
-    # A child who goes into care was not closed with no further action at first referral.
+    # A child who goes into care was rarely closed with no further action at first referral
+    # (a few are, then re-referred): rare, not never, so NFA is not a perfect predictor.
     in_care = ~np.isnat(care_start[referrals["child_row"].to_numpy()])
     nfa = referrals["referral_nfa"].to_numpy().copy()
-    nfa[referrals["first"].to_numpy() & in_care] = 0.0
+    kept_nfa = rng.random(len(nfa)) < 0.1
+    nfa[referrals["first"].to_numpy() & in_care & ~kept_nfa] = 0.0
     referrals["referral_nfa"] = nfa
 
     first_ids = _first_referral_ids(referrals, len(children))
