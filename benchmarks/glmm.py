@@ -65,7 +65,9 @@ def _lme4_available() -> bool:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=10_000, help="children in the cohort")
     parser.add_argument("--repeats", type=int, default=3, help="timed fits of ours (median)")
     parser.add_argument("--no-r", action="store_true", help="do not run lme4")
@@ -79,17 +81,25 @@ def main() -> None:
         times.append(time.perf_counter() - began)
     assert isinstance(fit, GlmmFit), fit
     ours = statistics.median(times)
-    print(f"cohort: {args.n} children, {fit.result.extra['n_clusters']} LAs, "
-          f"{len(fit.beta)} fixed effects")
-    print(f"steward  Laplace fit: {ours:.3f} s (median of {args.repeats}); "
-          f"final max|gradient| {fit.result.gradient_norm:.1e}; "
-          f"sigma_b^2 {fit.result.re_variance:.6f}")
+    print(
+        f"cohort: {args.n} children, {fit.result.extra['n_clusters']} LAs, "
+        f"{len(fit.beta)} fixed effects"
+    )
+    print(
+        f"steward  Laplace fit: {ours:.3f} s (median of {args.repeats}); "
+        f"final max|gradient| {fit.result.gradient_norm:.1e}; "
+        f"sigma_b^2 {fit.result.re_variance:.6f}"
+    )
 
     if args.no_r or not _lme4_available():
-        print(f"lme4     not measured (no Rscript with lme4); reference figure "
-              f"{LME4_REFERENCE_SECONDS:.0f} s on 10k children")
-        print(f"speed-up vs reference figure (not measured here): "
-              f"{LME4_REFERENCE_SECONDS / ours:.0f}x (target >= 20x)")
+        print(
+            f"lme4     not measured (no Rscript with lme4); reference figure "
+            f"{LME4_REFERENCE_SECONDS:.0f} s on 10k children"
+        )
+        print(
+            f"speed-up vs reference figure (not measured here): "
+            f"{LME4_REFERENCE_SECONDS / ours:.0f}x (target >= 20x)"
+        )
         return
     with tempfile.TemporaryDirectory() as tmp:
         csv, script, out = Path(tmp, "cohort.csv"), Path(tmp, "bench.R"), Path(tmp, "out.json")
@@ -98,8 +108,10 @@ def main() -> None:
         subprocess.run(["Rscript", str(script), str(csv), str(out)], check=True)
         lme4 = json.loads(out.read_text())
     diff = float(np.max(np.abs(np.asarray(lme4["estimate"]) - fit.beta)))
-    print(f"lme4     glmer nAGQ=1 (default control): {lme4['seconds']:.2f} s; "
-          f"final max|gradient| {lme4['max_abs_gradient']:.1e}")
+    print(
+        f"lme4     glmer nAGQ=1 (default control): {lme4['seconds']:.2f} s; "
+        f"final max|gradient| {lme4['max_abs_gradient']:.1e}"
+    )
     print(f"largest fixed-effect difference steward vs lme4: {diff:.1e}")
     print(f"speed-up: {lme4['seconds'] / ours:.1f}x (target >= 20x)")
 

@@ -54,8 +54,9 @@ def test_cr2_equals_the_hand_computed_sandwich(with_cluster_dummies: bool) -> No
 def test_cr2_is_larger_than_the_unadjusted_sandwich() -> None:
     X, y, cluster = _example(False)
     beta, _, _ = irls_logistic(X, y)
-    cr0 = sm.Logit(y, X).fit(disp=False, cov_type="cluster", cov_kwds={"groups": cluster,
-                                                                          "use_correction": False})
+    cr0 = sm.Logit(y, X).fit(
+        disp=False, cov_type="cluster", cov_kwds={"groups": cluster, "use_correction": False}
+    )
     assert np.all(np.diag(cr2_vcov(X, y, beta, cluster)) > np.diag(cr0.cov_params()))
 
 
@@ -63,8 +64,13 @@ def test_glm_with_la_fixed_effects_uses_t_with_clusters_minus_one_df() -> None:
     from steward.analysis.simulated_trial import simulate_trial
 
     data = simulate_trial(n_children=2000, seed=8)
-    fit = estimate_glm(data, "cla_status", ["treatment_group", "C(wedge)", "C(local_authority)"],
-                       cluster="local_authority", name="la_fe")
+    fit = estimate_glm(
+        data,
+        "cla_status",
+        ["treatment_group", "C(wedge)", "C(local_authority)"],
+        cluster="local_authority",
+        name="la_fe",
+    )
     assert isinstance(fit, GlmFit)
     treat = fit.result.term("treatment_group")
     assert treat.df == 4.0
@@ -74,8 +80,9 @@ def test_glm_with_la_fixed_effects_uses_t_with_clusters_minus_one_df() -> None:
 
 
 def test_separation_is_reported_as_a_failed_model() -> None:
-    data = pd.DataFrame({"y": [0, 0, 0, 1, 1, 1, 0, 1], "x": [0, 0, 0, 1, 1, 1, 0, 1],
-                         "la": list("aabbaabb")})
+    data = pd.DataFrame(
+        {"y": [0, 0, 0, 1, 1, 1, 0, 1], "x": [0, 0, 0, 1, 1, 1, 0, 1], "la": list("aabbaabb")}
+    )
     result = estimate_glm(data, "y", ["x"], cluster="la")
     assert not isinstance(result, GlmFit)
     assert not result.converged and "separation" in result.message

@@ -29,8 +29,13 @@ def test_fit_reports_estimates_variance_and_convergence(cohort: pd.DataFrame) ->
         "cla_status ~ treatment_group + wedge + disabled + (1 | local_authority)"
     )
     assert [t.term for t in result.terms] == [
-        "(Intercept)", "treatment_group", "wedgewedge_1", "wedgewedge_2", "wedgewedge_3",
-        "wedgewedge_4", "disabled",
+        "(Intercept)",
+        "treatment_group",
+        "wedgewedge_1",
+        "wedgewedge_2",
+        "wedgewedge_3",
+        "wedgewedge_4",
+        "disabled",
     ]
     treat = result.term("treatment_group")
     assert treat.odds_ratio == pytest.approx(np.exp(treat.estimate))
@@ -42,8 +47,9 @@ def test_fit_reports_estimates_variance_and_convergence(cohort: pd.DataFrame) ->
 
 
 def test_named_reference_level_changes_the_contrasts(cohort: pd.DataFrame) -> None:
-    result = fit_glmm(cohort, "cla_status", ["treatment_group", "C(wedge, ref=wedge_2)"],
-                      "local_authority")
+    result = fit_glmm(
+        cohort, "cla_status", ["treatment_group", "C(wedge, ref=wedge_2)"], "local_authority"
+    )
     names = [t.term for t in result.terms]
     assert "wedgebaseline" in names and "wedgewedge_2" not in names
 

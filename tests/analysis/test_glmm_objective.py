@@ -26,31 +26,45 @@ def _cluster_h(u: float, eta: np.ndarray, y: np.ndarray, theta: float) -> float:
     return float(np.sum(2 * np.logaddexp(0, e) - 2 * y * e) + u**2)
 
 
-def _laplace_by_hand(params: np.ndarray, X: np.ndarray, y: np.ndarray, cluster: np.ndarray) -> float:
+def _integrand(u: float, eta: np.ndarray, y: np.ndarray, theta: float, h_min: float) -> float:
+    return float(np.exp(-(_cluster_h(u, eta, y, theta) - h_min) / 2) / np.sqrt(2 * np.pi))
+
+
+def _laplace_by_hand(
+    params: np.ndarray, X: np.ndarray, y: np.ndarray, cluster: np.ndarray
+) -> float:
     theta, beta = params[0], params[1:]
     total = 0.0
     for j in np.unique(cluster):
         rows = cluster == j
         eta = X[rows] @ beta
-        res = optimize.minimize_scalar(lambda u: _cluster_h(u, eta, y[rows], theta),
-                                       bracket=(-3, 3), tol=1e-12)
+        res = optimize.minimize_scalar(
+            _cluster_h, bracket=(-3, 3), args=(eta, y[rows], theta), tol=1e-12
+        )
         mu = expit(eta + theta * res.x)
         total += res.fun + np.log(1 + theta**2 * np.sum(mu * (1 - mu)))
     return total
 
 
-def _exact_by_quadrature(params: np.ndarray, X: np.ndarray, y: np.ndarray, cluster: np.ndarray) -> float:
+def _exact_by_quadrature(
+    params: np.ndarray, X: np.ndarray, y: np.ndarray, cluster: np.ndarray
+) -> float:
     theta, beta = params[0], params[1:]
     total = 0.0
     for j in np.unique(cluster):
         rows = cluster == j
         eta = X[rows] @ beta
-        h_min = optimize.minimize_scalar(lambda u: _cluster_h(u, eta, y[rows], theta)).fun
-
-        def integrand(u: float, eta: np.ndarray = eta, rows: np.ndarray = rows, h_min: float = h_min) -> float:
-            return float(np.exp(-(_cluster_h(u, eta, y[rows], theta) - h_min) / 2) / np.sqrt(2 * np.pi))
-
-        value, _ = integrate.quad(integrand, -12, 12, epsabs=1e-14, epsrel=1e-12, limit=200)
+        yj = y[rows]
+        h_min = optimize.minimize_scalar(_cluster_h, args=(eta, yj, theta)).fun
+        value, _ = integrate.quad(
+            _integrand,
+            -12,
+            12,
+            args=(eta, yj, theta, h_min),
+            epsabs=1e-14,
+            epsrel=1e-12,
+            limit=200,
+        )
         total += h_min - 2 * np.log(value)
     return total
 
@@ -67,8 +81,10 @@ def test_nagq_one_is_the_laplace_approximation() -> None:
 def test_agq_converges_to_the_exact_integral_as_nodes_grow() -> None:
     X, y, cluster = _small_problem()
     exact = _exact_by_quadrature(PARAMS, X, y, cluster)
-    errors = [abs(RandomInterceptDeviance(X, y, cluster, nagq=k)(PARAMS)[0] - exact)
-              for k in (1, 3, 5, 9, 15, 25)]
+    errors = [
+        abs(RandomInterceptDeviance(X, y, cluster, nagq=k)(PARAMS)[0] - exact)
+        for k in (1, 3, 5, 9, 15, 25)
+    ]
     assert errors[0] > 1e-4  # Laplace is an approximation ...
     assert errors[-1] < 1e-7  # ... which AGQ removes,
     assert errors[2] < errors[0] / 10  # and quickly

@@ -24,7 +24,9 @@ def test_rubins_rules_on_a_worked_example() -> None:
     assert pooled.total[0] == pytest.approx(7 / 3)
     assert pooled.fraction_missing_info[0] == pytest.approx(4 / 7)
     assert pooled.df[0] == pytest.approx(1 / (1 / 6.125 + 91 / 330))
-    assert rubin_pool(np.array([[1.0], [2.0], [3.0]]), np.ones((3, 1))).df[0] == pytest.approx(6.125)
+    assert rubin_pool(np.array([[1.0], [2.0], [3.0]]), np.ones((3, 1))).df[0] == pytest.approx(
+        6.125
+    )
 
 
 def test_no_between_imputation_variance_gives_complete_data_df() -> None:

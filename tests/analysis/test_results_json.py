@@ -14,10 +14,15 @@ from steward.analysis.results import ModelResult, failed_result, term_estimates,
 
 def _ok() -> ModelResult:
     return ModelResult(
-        name="primary", formula="y ~ t + (1 | la)", estimator="ML, Laplace (nAGQ=1)", n=100,
-        converged=True, message="converged",
+        name="primary",
+        formula="y ~ t + (1 | la)",
+        estimator="ML, Laplace (nAGQ=1)",
+        n=100,
+        converged=True,
+        message="converged",
         terms=term_estimates(["(Intercept)", "t"], np.array([-1.0, -0.4]), np.array([0.2, 0.1])),
-        re_variance=0.09, re_sd=0.3,
+        re_variance=0.09,
+        re_sd=0.3,
     )
 
 
@@ -39,8 +44,13 @@ def test_models_json_lists_every_model_and_no_numbers_for_a_failed_one(tmp_path:
     term = first["terms"][1]
     assert set(term) >= {"term", "estimate", "std_error", "odds_ratio", "ci_low", "ci_high"}
     assert second == {
-        "name": "subgroup_open_cpp", "formula": "y ~ t + (1 | la)", "estimator": "ML", "n": 40,
-        "converged": False, "message": "did not converge", "warnings": [],
+        "name": "subgroup_open_cpp",
+        "formula": "y ~ t + (1 | la)",
+        "estimator": "ML",
+        "n": 40,
+        "converged": False,
+        "message": "did not converge",
+        "warnings": [],
     }
     assert [p.name for p in path.parent.iterdir()] == ["models.json"]  # no temp file left
 

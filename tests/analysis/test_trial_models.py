@@ -17,12 +17,18 @@ def test_every_model_is_fitted_or_reported_failed(tmp_path: Path) -> None:
     # No child with an open CPP referred in wedge 2 enters care: that subgroup model cannot
     # estimate its wedge 2 effect.
     data.loc[(data["open_cpp"] == 1) & (data["wedge"] == "wedge_2"), "cla_status"] = 0
-    spec = TrialModelSpec(fixed=FIXED, interactions=["treatment_group:la_readiness"],
-                          agq_nodes=5, imputations=(5,))
+    spec = TrialModelSpec(
+        fixed=FIXED, interactions=["treatment_group:la_readiness"], agq_nodes=5, imputations=(5,)
+    )
     results = {r.name: r for r in trial_models(data, spec)}
     assert list(results) == [
-        "primary", "primary_agq5", "la_fixed_effects_cr2", "complete_case_ethnicity",
-        "multiple_imputation_m5", "subgroup_open_cpp", "excluding_cross_contamination",
+        "primary",
+        "primary_agq5",
+        "la_fixed_effects_cr2",
+        "complete_case_ethnicity",
+        "multiple_imputation_m5",
+        "subgroup_open_cpp",
+        "excluding_cross_contamination",
         "interaction_treatment_group_x_la_readiness",
     ]
     failed = results.pop("subgroup_open_cpp")
@@ -39,5 +45,7 @@ def test_every_model_is_fitted_or_reported_failed(tmp_path: Path) -> None:
     assert "treatment_group:la_readiness" in [
         t.term for t in results["interaction_treatment_group_x_la_readiness"].terms
     ]
-    doc = json.loads(write_models_json(trial_models(data, spec)[:1], tmp_path / "m.json").read_text())
+    doc = json.loads(
+        write_models_json(trial_models(data, spec)[:1], tmp_path / "m.json").read_text()
+    )
     assert doc["models"][0]["extra"]["average_marginal_effect"]["n"] == primary.n

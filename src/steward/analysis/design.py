@@ -20,7 +20,9 @@ import pandas as pd
 
 from steward.errors import AnalysisError, Location
 
-_FACTOR = re.compile(r"^C\(\s*(?P<col>[A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*ref\s*=\s*(?P<ref>[^)]+?)\s*)?\)$")
+_FACTOR = re.compile(
+    r"^C\(\s*(?P<col>[A-Za-z_][A-Za-z0-9_]*)\s*(?:,\s*ref\s*=\s*(?P<ref>[^)]+?)\s*)?\)$"
+)
 _COLUMN = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 INTERCEPT = "(Intercept)"
@@ -199,11 +201,11 @@ def model_frame(
 ) -> tuple[pd.DataFrame, int]:
     """Rows complete on every variable the model reads, and how many rows were left out."""
     _require_column(data, response, response)
-    used = [response] + design.variables + list(extra or [])
+    used = [response, *design.variables, *(extra or [])]
     frame = data.loc[:, list(dict.fromkeys(used))].dropna()
     excluded = len(data) - len(frame)
     y = frame[response]
-    if not set(pd.unique(y)).issubset({0, 1, True, False}):
+    if not set(pd.unique(y)).issubset({0, 1}):
         raise AnalysisError(
             what=f"Response {response!r} must be 0/1",
             fix="Code the outcome as 1 = event, 0 = no event in the cohort definition.",

@@ -124,15 +124,22 @@ def estimate_glm(
         beta, converged, iterations = irls_logistic(X, y)
     except np.linalg.LinAlgError as exc:
         return failed_result(
-            name, formula, estimator, n,
+            name,
+            formula,
+            estimator,
+            n,
             f"IRLS failed ({exc}): usually separation, a term predicts the outcome perfectly",
             n_excluded=excluded,
         )
     if not converged or not np.all(np.isfinite(beta)):
         return failed_result(
-            name, formula, estimator, n,
+            name,
+            formula,
+            estimator,
+            n,
             "IRLS did not converge (often separation: a term predicts the outcome perfectly)",
-            n_excluded=excluded, iterations=iterations,
+            n_excluded=excluded,
+            iterations=iterations,
         )
     df: float | None
     if covariance == "CR2":

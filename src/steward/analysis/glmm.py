@@ -148,12 +148,7 @@ class RandomInterceptDeviance:
         c = np.sum(weight[g] * r_k, axis=1)
         pd_v = np.sum(weight * dh_dv, axis=1)
         pd_vz = np.sum(weight * dh_dv * z[None, :], axis=1)
-        grad_beta = (
-            np.sum(da_db / a[:, None], axis=0)
-            + X.T @ c
-            + pd_v @ du_db
-            + pd_vz @ ds_db
-        )
+        grad_beta = np.sum(da_db / a[:, None], axis=0) + X.T @ c + pd_v @ du_db + pd_vz @ ds_db
         dv_dt = du_dt[:, None] + z[None, :] * ds_dt[:, None]
         grad_theta = float(np.sum(da_dt / a) + np.sum(weight * (R_k * V + dh_dv * dv_dt)))
         return deviance, np.r_[grad_theta, grad_beta]
@@ -220,7 +215,9 @@ def _newton(
             shift = max(10 * shift, 1e-4 * scale)
         if not accepted:
             if fresh:
-                return _Optimum(x, f, g, H, it, False, "the line search could not reduce the deviance")
+                return _Optimum(
+                    x, f, g, H, it, False, "the line search could not reduce the deviance"
+                )
             H, fresh = objective.hessian(x), True
             continue
         s_k, y_k = x_new - x, g_new - g
@@ -245,7 +242,12 @@ def _newton(
         if it % 25 == 0:
             H, fresh = objective.hessian(x), True
     return _Optimum(
-        x, f, g, objective.hessian(x), max_iter, False,
+        x,
+        f,
+        g,
+        objective.hessian(x),
+        max_iter,
+        False,
         f"no convergence within {max_iter} iterations",
     )
 
@@ -306,7 +308,9 @@ def estimate_glmm(
     # Like lme4's first stage, start theta where the deviance is lowest with beta held fixed.
     with np.errstate(over="ignore", under="ignore"):
         theta0 = minimize_scalar(
-            lambda t: objective(np.r_[t, beta0])[0], bounds=(0.0, 3.0), method="bounded",
+            lambda t: objective(np.r_[t, beta0])[0],
+            bounds=(0.0, 3.0),
+            method="bounded",
             options={"xatol": 1e-3},
         ).x
     start = np.r_[max(float(theta0), 0.05), beta0]
@@ -315,15 +319,21 @@ def estimate_glmm(
         with np.errstate(over="ignore", under="ignore"):
             opt = _newton(objective, start, gtol, max_iter)
     except (np.linalg.LinAlgError, FloatingPointError, ValueError) as exc:
-        return failed_result(name, formula, estimator, n, f"the fit failed numerically: {exc}",
-                             n_excluded=excluded)
+        return failed_result(
+            name, formula, estimator, n, f"the fit failed numerically: {exc}", n_excluded=excluded
+        )
     elapsed = time.perf_counter() - began
     grad_norm = float(np.max(np.abs(opt.gradient)))
     if not opt.converged:
         return failed_result(
-            name, formula, estimator, n,
+            name,
+            formula,
+            estimator,
+            n,
             f"did not converge: {opt.message} (largest gradient {grad_norm:.2g})",
-            n_excluded=excluded, gradient_norm=grad_norm, iterations=opt.iterations,
+            n_excluded=excluded,
+            gradient_norm=grad_norm,
+            iterations=opt.iterations,
         )
     params = opt.params.copy()
     theta = abs(float(params[0]))
@@ -347,12 +357,17 @@ def estimate_glmm(
         inv = 2 * np.linalg.inv(block)
     except np.linalg.LinAlgError:
         return failed_result(
-            name, formula, estimator, n,
+            name,
+            formula,
+            estimator,
+            n,
             "the Hessian of the deviance is not positive definite at the optimum, so standard "
             "errors do not exist; simplify the model",
-            n_excluded=excluded, gradient_norm=grad_norm, iterations=opt.iterations,
+            n_excluded=excluded,
+            gradient_norm=grad_norm,
+            iterations=opt.iterations,
         )
-    vcov = inv[1:, 1:] if cov_full is not None else inv
+    vcov: np.ndarray = inv[1:, 1:] if cov_full is not None else inv
     vcov = (vcov + vcov.T) / 2
     beta = params[1:]
     se = np.sqrt(np.diag(vcov))
@@ -375,8 +390,13 @@ def estimate_glmm(
         iterations=opt.iterations,
         n_excluded=excluded,
         warnings=warnings,
-        extra={"group": group, "n_clusters": len(labels), "nagq": nagq,
-               "deviance": deviance, "seconds": elapsed},
+        extra={
+            "group": group,
+            "n_clusters": len(labels),
+            "nagq": nagq,
+            "deviance": deviance,
+            "seconds": elapsed,
+        },
     )
     return GlmmFit(result, design, theta, beta, vcov, modes, deviance, H, opt.gradient)
 

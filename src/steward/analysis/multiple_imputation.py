@@ -16,8 +16,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 import numpy as np
-import scipy.linalg
 import pandas as pd
+import scipy.linalg
 import statsmodels.api as sm
 from scipy.special import softmax
 
@@ -152,8 +152,11 @@ def fit_imputed(
         one = fit(data)
         if isinstance(one, ModelResult):  # a failed fit: the pooled model fails with it
             return failed_result(
-                name, one.formula, f"multiple imputation (m={len(datasets)}), {one.estimator}",
-                one.n, f"the model failed on an imputed dataset: {one.message}",
+                name,
+                one.formula,
+                f"multiple imputation (m={len(datasets)}), {one.estimator}",
+                one.n,
+                f"the model failed on an imputed dataset: {one.message}",
             )
         fits.append(one)
     first = fits[0].result

@@ -114,7 +114,13 @@ def failed_result(
 ) -> ModelResult:
     """A model that could not be fitted, reported as such."""
     return ModelResult(
-        name=name, formula=formula, estimator=estimator, n=n, converged=False, message=message, **extra
+        name=name,
+        formula=formula,
+        estimator=estimator,
+        n=n,
+        converged=False,
+        message=message,
+        **extra,
     )
 
 

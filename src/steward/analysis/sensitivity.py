@@ -39,15 +39,18 @@ class TrialModelSpec:
     seed: int = 2019
 
 
-def _guard(name: str, formula: str, estimator: str, n: int, run: Callable[[], ModelResult]) -> ModelResult:
+def _guard(
+    name: str, formula: str, estimator: str, n: int, run: Callable[[], ModelResult]
+) -> ModelResult:
     try:
         return run()
     except AnalysisError as exc:
         return failed_result(name, formula, estimator, n, f"{exc.what}. {exc.fix}")
 
 
-def _glmm(data: pd.DataFrame, spec: TrialModelSpec, fixed: list[str], name: str, nagq: int = 1
-          ) -> ModelResult:
+def _glmm(
+    data: pd.DataFrame, spec: TrialModelSpec, fixed: list[str], name: str, nagq: int = 1
+) -> ModelResult:
     def run() -> ModelResult:
         fit = estimate_glmm(data, spec.response, fixed, spec.group, nagq=nagq, name=name)
         if isinstance(fit, GlmmFit):
@@ -74,8 +77,13 @@ def trial_models(data: pd.DataFrame, spec: TrialModelSpec) -> list[ModelResult]:
         return fit
 
     results.append(
-        _guard("la_fixed_effects_cr2", f"{spec.response} ~ {' + '.join(fe_fixed)}",
-               "ML logistic GLM, CR2", len(data), glm_fe)
+        _guard(
+            "la_fixed_effects_cr2",
+            f"{spec.response} ~ {' + '.join(fe_fixed)}",
+            "ML logistic GLM, CR2",
+            len(data),
+            glm_fe,
+        )
     )
 
     observed = data[data[spec.ethnicity].astype(str) != spec.missing_level]
@@ -99,12 +107,14 @@ def trial_models(data: pd.DataFrame, spec: TrialModelSpec) -> list[ModelResult]:
 
         results.append(_guard(name, "", f"multiple imputation (m={m})", len(data), run_mi))
 
+    results.append(_glmm(data[data[spec.open_cpp] == 1], spec, spec.fixed, "subgroup_open_cpp"))
     results.append(
-        _glmm(data[data[spec.open_cpp] == 1], spec, spec.fixed, "subgroup_open_cpp")
-    )
-    results.append(
-        _glmm(data[data[spec.cross_contamination] == 0], spec, spec.fixed,
-              "excluding_cross_contamination")
+        _glmm(
+            data[data[spec.cross_contamination] == 0],
+            spec,
+            spec.fixed,
+            "excluding_cross_contamination",
+        )
     )
     for interaction in spec.interactions:
         label = interaction.replace(":", "_x_")

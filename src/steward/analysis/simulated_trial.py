@@ -91,9 +91,7 @@ def simulate_trial(
             "local_authority": [la_names[k] for k in la],
             "age_group": pd.Categorical(age, categories=list(_AGE)),
             "gender": gender,
-            "ethnicity_group": pd.Categorical(
-                ethnicity_group, categories=[*_ETHNICITY, "Missing"]
-            ),
+            "ethnicity_group": pd.Categorical(ethnicity_group, categories=[*_ETHNICITY, "Missing"]),
             "disabled": disabled,
             "uasc": uasc,
             "previous_cpp": pd.Categorical(previous_cpp, categories=list(_PREVIOUS_CPP)),

@@ -1,6 +1,6 @@
 """Regenerate ``lme4_reference.json`` (development only; needs Rscript with lme4 and jsonlite).
 
-    uv run python tests/analysis/data/make_lme4_reference.py
+uv run python tests/analysis/data/make_lme4_reference.py
 """
 
 from __future__ import annotations
