@@ -46,7 +46,7 @@ class VerifyReport:
         return f"audit log tampered: {self.problem}"
 
 
-def _broken_link(session: Session, entry: AuditEntry) -> ChainProblem:
+def _broken_link(session: Session, entry: AuditEntry, expected_prev: str) -> ChainProblem:
     """Classify an entry whose prev_hash is not the hash of the entry before it."""
     if entry.prev_hash == GENESIS_HASH:
         return ChainProblem(
@@ -56,11 +56,31 @@ def _broken_link(session: Session, entry: AuditEntry) -> ChainProblem:
         select(AuditEntry.seq).where(AuditEntry.entry_hash == entry.prev_hash)
     )
     if followed is None:
+        if hash_of(entry) == entry.entry_hash:
+            rejoin = session.scalar(
+                select(AuditEntry.seq).where(
+                    AuditEntry.prev_hash == expected_prev, AuditEntry.seq > entry.seq
+                )
+            )
+            if rejoin is not None:
+                return ChainProblem(
+                    "inserted",
+                    entry.seq,
+                    f"entries {entry.seq}..{rejoin - 1} were inserted: entry {rejoin} follows "
+                    f"entry {entry.seq - 1} in the chain",
+                )
+            # This entry still hashes under its own seq, so it was not renumbered: the one
+            # before it was changed and given a fresh hash.
+            return ChainProblem(
+                "edited",
+                entry.seq - 1,
+                f"the entry was altered and re-hashed; entry {entry.seq} recorded a different hash",
+            )
         return ChainProblem(
             "removed",
             entry.seq,
             "the entry this one follows is no longer in the log: an entry before it was "
-            "removed (and the rest renumbered), or the one before it was altered and re-hashed",
+            "removed and the rest renumbered",
         )
     if followed > entry.seq:
         return ChainProblem(
@@ -100,7 +120,7 @@ def verify(session: Session, *, until: int | None = None) -> VerifyReport:
                 ChainProblem("inserted", entry.seq, "an entry was added before the first entry")
             )
         if entry.prev_hash != prev_hash:
-            return report(_broken_link(session, entry))
+            return report(_broken_link(session, entry, prev_hash))
         if hash_of(entry) != entry.entry_hash:
             return report(
                 ChainProblem(
