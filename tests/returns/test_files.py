@@ -153,3 +153,10 @@ def test_csv_encoding_and_delimiter_are_sniffed(
     assert detect_kind(path) == "csv"
     dialect = sniff_csv(path)
     assert (dialect.encoding, dialect.delimiter) == (encoding, delimiter)
+
+
+def test_utf16_text_is_refused_with_an_export_fix(tmp_path: Path) -> None:
+    path = tmp_path / "rochdale_dr2_nov20.csv"
+    path.write_bytes("Child ID\tReferral date\r\n1\t03/11/2020\r\n".encode("utf-16"))
+    error = _refused(path, "UTF-16")
+    assert "CSV UTF-8" in error.fix

@@ -50,6 +50,11 @@ def _all_aliases() -> frozenset[str]:
     return frozenset(a for t in TABLES for a in _aliases(t))
 
 
+@cache
+def _all_aliases_sorted() -> tuple[str, ...]:
+    return tuple(sorted(_all_aliases()))
+
+
 def _similarity(a: str, b: str) -> float:
     """Best of character similarity and similarity of the sorted words (order-insensitive)."""
     direct = difflib.SequenceMatcher(None, a, b).ratio()
@@ -104,7 +109,9 @@ def find_header_row(rows: list[list[str | None]]) -> tuple[int, int] | None:
         for i, row in enumerate(rows):
             texts = [normalise_heading(c) for c in row if c and c.strip()]
             hits = sum(
-                1 for t in texts if t in known or (fuzzy and _fuzzy(t, sorted(known)) is not None)
+                1
+                for t in texts
+                if t in known or (fuzzy and _fuzzy(t, _all_aliases_sorted()) is not None)
             )
             if hits >= 2 and (best is None or hits > best[1]):
                 best = (i, hits)

@@ -86,6 +86,12 @@ def detect_kind(path: Path) -> FileKind:
         )
     if head.startswith(ZIP_MAGIC) or head.startswith(b"PK"):
         return "xlsx"
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise _refuse(
+            path,
+            f"{path.name} is UTF-16 text (Excel's 'Unicode Text')",
+            "Export the sheet from Excel as 'CSV UTF-8 (Comma delimited)' or send the .xlsx.",
+        )
     if b"\x00" in head:
         raise _refuse(
             path,

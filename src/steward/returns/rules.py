@@ -209,11 +209,13 @@ def referral_date_out_of_range(ctx: RuleContext) -> FieldRows:
     return _non_empty({"referral_date": _indices(outside)})
 
 
+# A warning, not a block: the row is sound as a record, and the study's cohort rules decide
+# (the CONSORT flow counts it under "DOB after referral").
 @rule(
     "DT02",
     "Month of birth is after the referral date",
     fields=("birth_month", "referral_date"),
-    severity="blocking",
+    severity="warning",
 )
 def born_after_referral(ctx: RuleContext) -> FieldRows:
     later = pc.greater(
