@@ -33,6 +33,7 @@ def test_every_model_is_fitted_or_reported_failed(tmp_path: Path) -> None:
     ]
     failed = results.pop("subgroup_open_cpp")
     assert not failed.converged and "no events" in failed.message and "wedge_2" in failed.message
+    assert failed.formula.startswith("cla_status ~ treatment_group + wedge + age_group")
     for result in results.values():
         assert result.converged, (result.name, result.message)
         assert 0 < result.term("treatment_group").odds_ratio < 1

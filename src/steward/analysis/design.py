@@ -196,6 +196,20 @@ def r_formula(response: str, design: Design, group: str | None = None) -> str:
     return f"{response} ~ {rhs}"
 
 
+def r_formula_text(response: str, fixed: list[str], group: str | None = None) -> str:
+    """The R formula of a model from its term specs alone (for models that could not be built)."""
+
+    def label(spec: str) -> str:
+        parts = []
+        for part in spec.split(":"):
+            match = _FACTOR.match(part.strip())
+            parts.append(match.group("col") if match else part.strip())
+        return ":".join(parts)
+
+    rhs = " + ".join(label(t) for t in fixed) or "1"
+    return f"{response} ~ {rhs}" + (f" + (1 | {group})" if group else "")
+
+
 def model_frame(
     data: pd.DataFrame, response: str, design: Design, extra: list[str] | None = None
 ) -> tuple[pd.DataFrame, int]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from steward.analysis.design import r_formula
+from steward.analysis.design import r_formula_text
 from steward.analysis.glm import GlmFit, estimate_glm
 from steward.analysis.glmm import GlmmFit, estimate_glmm
 from steward.analysis.marginal_effects import attach_marginal_effect
@@ -57,7 +57,7 @@ def _glmm(
             return attach_marginal_effect(fit, data, spec.treatment).result
         return fit
 
-    formula = f"{spec.response} ~ {' + '.join(fixed)} + (1 | {spec.group})"
+    formula = r_formula_text(spec.response, fixed, spec.group)
     return _guard(name, formula, f"ML GLMM (nAGQ={nagq})", len(data), run)
 
 
@@ -79,7 +79,7 @@ def trial_models(data: pd.DataFrame, spec: TrialModelSpec) -> list[ModelResult]:
     results.append(
         _guard(
             "la_fixed_effects_cr2",
-            f"{spec.response} ~ {' + '.join(fe_fixed)}",
+            r_formula_text(spec.response, fe_fixed),
             "ML logistic GLM, CR2",
             len(data),
             glm_fe,
@@ -105,7 +105,15 @@ def trial_models(data: pd.DataFrame, spec: TrialModelSpec) -> list[ModelResult]:
                 name,
             )
 
-        results.append(_guard(name, "", f"multiple imputation (m={m})", len(data), run_mi))
+        results.append(
+            _guard(
+                name,
+                r_formula_text(spec.response, spec.fixed, spec.group),
+                f"multiple imputation (m={m})",
+                len(data),
+                run_mi,
+            )
+        )
 
     results.append(_glmm(data[data[spec.open_cpp] == 1], spec, spec.fixed, "subgroup_open_cpp"))
     results.append(
@@ -122,4 +130,4 @@ def trial_models(data: pd.DataFrame, spec: TrialModelSpec) -> list[ModelResult]:
     return results
 
 
-__all__ = ["TrialModelSpec", "r_formula", "trial_models"]
+__all__ = ["TrialModelSpec", "trial_models"]
