@@ -203,3 +203,10 @@ def test_file_name_and_title_naming_different_las_is_refused(make_workbook: Make
         InputFileError, match="named for Rochdale but its title block names Norfolk"
     ):
         read_return(make_workbook("rochdale_dr2_nov20.xlsx", [sheet]))
+
+
+def test_la_and_month_from_a_free_form_file_name(make_workbook: MakeWorkbook) -> None:
+    sheet = Sheet("R", REFERRAL_HEADINGS, referral_rows(), title=[])
+    reading = read_return(make_workbook("DR2 Redcar and Cleveland November 2020.xlsx", [sheet]))
+    assert (reading.la_code, reading.return_month) == ("807", D(2020, 11, 1))
+    assert "local authority Redcar and Cleveland (807) from the file name" in reading.decisions

@@ -306,6 +306,14 @@ def identify_return(
             where=where,
         )
     if la is None:
+        # A name in another shape ("DR2 Rochdale Nov 2020.xlsx") may still name the LA.
+        words = normalise_heading(stem)
+        in_name = [a for a in local_authorities
+                   if normalise_heading(a.name) in words or a.slug in words.split()]  # fmt: skip
+        if len(in_name) == 1:
+            la = in_name[0]
+            decisions.append(f"local authority {la.name} ({la.code}) from the file name")
+    if la is None:
         la = next(
             (a for a in local_authorities if normalise_heading(a.name) in title or a.slug in title.split()),
             None,
