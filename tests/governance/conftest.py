@@ -20,14 +20,20 @@ from steward.governance.access import User
 from steward.governance.access.authentication import hash_password
 from steward.governance.db import make_engine, session_scope, upgrade
 
-PG_URL = os.environ.get("STEWARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+PG_URL = os.environ.get(
+    "STEWARD_TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
 PASSWORD = "correct horse battery staple"
 
 
 def _admin_engine() -> Engine:
     errors = []
     for user in ("postgres", "root"):
-        url = make_url(PG_URL).set(username=user) if "STEWARD_TEST_POSTGRES_URL" not in os.environ else make_url(PG_URL)
+        url = (
+            make_url(PG_URL).set(username=user)
+            if "STEWARD_TEST_POSTGRES_URL" not in os.environ
+            else make_url(PG_URL)
+        )
         engine = create_engine(url, isolation_level="AUTOCOMMIT")
         try:
             with engine.connect() as conn:
@@ -37,6 +43,20 @@ def _admin_engine() -> Engine:
             errors.append(f"{url.username}: {exc.__class__.__name__}: {exc}")
             engine.dispose()
     pytest.fail("PostgreSQL is not reachable for the governance tests:\n" + "\n".join(errors))
+
+
+@pytest.fixture(autouse=True)
+def light_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id with small cost parameters, so tests that hash passwords stay fast.
+
+    The production parameters are pinned by test_production_argon2_parameters.
+    """
+    from argon2 import PasswordHasher
+
+    from steward.governance.access import authentication
+
+    light = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    monkeypatch.setattr(authentication, "_hasher", light)
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +75,9 @@ def pg_database() -> Iterator[URL]:
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def db_url(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Iterator[URL]:
+def db_url(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[URL]:
     """An empty governance database URL: a SQLite file, or a fresh PostgreSQL schema."""
     if request.param == "sqlite":
         yield make_url(f"sqlite:///{tmp_path_factory.mktemp('gov') / 'governance.db'}")

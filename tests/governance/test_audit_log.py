@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import itertools
 
 import pytest
 from sqlalchemy import Engine, delete, select, update
@@ -51,7 +52,7 @@ def test_entries_chain_from_genesis_and_verify(engine: Engine) -> None:
         result = verify(session)
     assert [e.seq for e in entries] == [1, 2, 3, 4, 5]
     assert entries[0].prev_hash == GENESIS_HASH
-    for before, after in zip(entries, entries[1:], strict=False):
+    for before, after in itertools.pairwise(entries):
         assert after.prev_hash == before.entry_hash
         assert after.at >= before.at.replace(tzinfo=after.at.tzinfo)
     assert all(hash_of(e) == e.entry_hash for e in entries)

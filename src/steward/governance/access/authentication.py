@@ -15,6 +15,7 @@ from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
+from argon2.profiles import RFC_9106_LOW_MEMORY
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -27,7 +28,13 @@ MIN_PASSWORD_LENGTH = 12
 TOKEN_PREFIX = "stw_"
 DEFAULT_TOKEN_LIFETIME = dt.timedelta(days=90)
 
-_hasher = PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+
+def default_password_hasher() -> PasswordHasher:
+    """argon2id with the RFC 9106 low-memory profile (t=3, m=64 MiB, p=4)."""
+    return PasswordHasher.from_parameters(RFC_9106_LOW_MEMORY)
+
+
+_hasher = default_password_hasher()
 
 
 class AuthenticationFailed(PermissionDenied):
@@ -59,9 +66,14 @@ def verify_password(password_hash: str, password: str) -> bool:
         return False
 
 
-@lru_cache(maxsize=1)
+@lru_cache(maxsize=4)
+def _dummy_hash_for(hasher: PasswordHasher) -> str:
+    return hasher.hash(secrets.token_urlsafe(16))
+
+
 def _dummy_hash() -> str:
-    return _hasher.hash(secrets.token_urlsafe(16))
+    # Made with the current hasher's parameters, so it costs what a real account's hash costs.
+    return _dummy_hash_for(_hasher)
 
 
 def authenticate(session: Session, username: str, password: str) -> User:
