@@ -27,3 +27,25 @@ def isolated_keys(
 @pytest.fixture
 def fixtures_dir() -> Path:
     return FIXTURES
+
+
+@pytest.fixture(scope="session")
+def tiny_returns(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Synthetic returns for the five LAs at the tiny scale (generated once per session)."""
+    from steward.synth import generate_returns
+
+    out = tmp_path_factory.mktemp("tiny_returns")
+    generate_returns(out, scale="tiny", seed=11)
+    return out
+
+
+@pytest.fixture
+def tiny_workspace(tmp_path: Path, tiny_returns: Path) -> Path:
+    """A workspace with the tiny synthetic returns ingested."""
+    from steward.ingest import ingest
+    from steward.workspace import init_workspace
+
+    ws = init_workspace(tmp_path / "ws")
+    summary = ingest(ws, [tiny_returns])
+    assert not summary.failed
+    return ws.root

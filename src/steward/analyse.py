@@ -140,13 +140,20 @@ def checked_tables(
     """Every table that leaves, through disclosure control, consistent across the release."""
     release = Release(f"{study.id} results")
     outputs: dict[str, CheckedOutput] = {}
-    flow = run_cohort.flow.set_index("la_code").drop(columns=["rows_in"])
+    flow = run_cohort.flow.set_index("la_code")
     flow.index.name = "local_authority"
+    withheld = flow[["restricted_or_objected"]]
+    flow = flow.drop(columns=["rows_in", "restricted_or_objected"])
     # Tables count different units (referral rows, children of the primary analysis): the
     # conditions say so, and the release keeps suppression consistent where units coincide.
     outputs["cohort_flow"] = check_frequency_table(
         flow, rules=rules, name="cohort_flow", conditions={"unit": "referral rows, all LAs"},
         command="CONSORT flow: referral rows by step and LA",
+    )  # fmt: skip
+    outputs["restricted_or_objected"] = check_frequency_table(
+        withheld, rules=rules, name="restricted_or_objected",
+        conditions={"unit": "children withheld by a rights request"},
+        command="Children left out because they restricted or objected to processing",
     )  # fmt: skip
     in_primary = {"unit": "children", "in_primary_analysis": True}
     outputs["children_by_la_wedge"] = crosstab(

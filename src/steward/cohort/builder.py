@@ -16,8 +16,10 @@ Rules, all taken from the study definition:
   event or the end of follow-up;
 - ``open_cpp``: a child protection plan started in the 12 months before or 45 days after the
   referral (DR2 carries no plan end dates);
-- children flagged restricted, objected or erased in ``subject_flags`` are removed last, and the
-  flow says how many.
+- children flagged restricted, objected or erased in ``subject_flags`` never reach the builder
+  (the store's current views leave them out); the flow's ``restricted_or_objected`` counts them
+  per LA from the flags and the bare pseudonyms alone, before ``rows_in``, which therefore
+  reconciles with the steps after it.
 """
 
 from __future__ import annotations
@@ -31,13 +33,13 @@ from steward.cohort.ethnicity import ETHNICITY_GROUPS, MISSING_GROUP
 from steward.study.definition import StudyDefinition
 
 FLOW_STEPS = (
+    "restricted_or_objected",
     "rows_in",
     "missing_dob",
     "dob_after_referral",
     "outside_window",
     "outside_age",
     "not_first_referral",
-    "restricted_or_objected",
     "analysed",
 )
 EXCLUDING_FLAGS = ("restricted", "objected", "erased")
@@ -101,9 +103,7 @@ def _rows_sql(study: StudyDefinition) -> str:
         NOT (((year(r.referral_date) - year(r.birth_month_start)) * 12
               + (month(r.referral_date) - month(r.birth_month_start)))
              BETWEEN {e.min * 12} AND {e.max * 12 + 11}) AS f_outside_age,
-        r.referral_date > f.first_referral_date AS f_not_first,
-        EXISTS (SELECT 1 FROM subject_flags s WHERE s.child_pid = r.child_pid
-                AND s.flag IN {EXCLUDING_FLAGS!r}) AS f_restricted
+        r.referral_date > f.first_referral_date AS f_not_first
     FROM r JOIN firsts f USING (la_code, child_pid)
     """
 
@@ -126,15 +126,21 @@ def build_cohort(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Coho
                              AND NOT f_outside_window AND NOT f_outside_age) AS candidate_rows,
             count(DISTINCT child_pid) FILTER (WHERE NOT f_missing_dob AND NOT f_dob_after_referral
                              AND NOT f_outside_window AND NOT f_outside_age
-                             AND NOT f_not_first) AS first_children,
-            count(DISTINCT child_pid) FILTER (WHERE NOT f_missing_dob AND NOT f_dob_after_referral
-                             AND NOT f_outside_window AND NOT f_outside_age AND NOT f_not_first
-                             AND f_restricted) AS restricted_or_objected
+                             AND NOT f_not_first) AS analysed
         FROM cohort_rows GROUP BY la_code ORDER BY la_code
         """
     ).df()
-    flow["not_first_referral"] = flow["candidate_rows"] - flow["first_children"]
-    flow["analysed"] = flow["first_children"] - flow["restricted_or_objected"]
+    flagged = con.execute(
+        f"""
+        SELECT r.la_code, count(DISTINCT r.child_pid) AS restricted_or_objected
+        FROM dr2_referrals r JOIN study_las USING (la_code)
+        WHERE r.child_pid IN (SELECT child_pid FROM subject_flags WHERE flag IN {EXCLUDING_FLAGS!r})
+        GROUP BY r.la_code
+        """
+    ).df()
+    flow = flow.merge(flagged, on="la_code", how="left").fillna({"restricted_or_objected": 0})
+    flow["restricted_or_objected"] = flow["restricted_or_objected"].astype("int64")
+    flow["not_first_referral"] = flow["candidate_rows"] - flow["analysed"]
     flow = flow[["la_code", *FLOW_STEPS]]
 
     horizon = study.outcome.within_months
@@ -145,7 +151,7 @@ def build_cohort(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Coho
         WITH index_rows AS (
             SELECT * FROM cohort_rows
             WHERE NOT (f_missing_dob OR f_dob_after_referral OR f_outside_window
-                       OR f_outside_age OR f_not_first OR f_restricted)
+                       OR f_outside_age OR f_not_first)
             -- ties on the first referral date count once: keep one row per child
             QUALIFY row_number() OVER (PARTITION BY la_code, child_pid
                                        ORDER BY referral_pid, source_row) = 1

@@ -36,8 +36,9 @@ def _months_between(birth: dt.date, day: dt.date) -> int:
 
 
 def build_cohort_reference(tables: dict[str, pd.DataFrame], study: StudyDefinition) -> Cohort:
-    """``tables`` holds the current views: dr2_referrals, dr2_cla, dr2_cp, dr3_periods_of_care,
-    dr1_monthly, submissions, subject_flags."""
+    """``tables`` holds the current views (dr2_referrals, dr2_cla, dr2_cp, dr3_periods_of_care,
+    dr1_monthly), submissions, subject_flags and ``dr2_referrals_history`` (la_code, child_pid
+    of every stored referral row, for counting flagged children)."""
     las = {la.code: la for la in study.local_authorities}
     refs = tables["dr2_referrals"]
     refs = refs[refs["la_code"].isin(las) & refs["referral_date"].notna()].copy()
@@ -75,8 +76,10 @@ def build_cohort_reference(tables: dict[str, pd.DataFrame], study: StudyDefiniti
             if row.referral_date == firsts[(la_code, row.child_pid)]:
                 first_children.setdefault(row.child_pid, row)
         counts["not_first_referral"] = len(candidates) - len(first_children)
-        counts["restricted_or_objected"] = sum(pid in flagged for pid in first_children)
-        chosen = [r for pid, r in first_children.items() if pid not in flagged]
+        history = tables["dr2_referrals_history"]
+        in_la = set(history.loc[history["la_code"] == la_code, "child_pid"])
+        counts["restricted_or_objected"] = len(in_la & flagged)
+        chosen = list(first_children.values())
         counts["analysed"] = len(chosen)
         flow_rows.append({"la_code": la_code, **counts})
         kept.extend(chosen)
