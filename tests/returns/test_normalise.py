@@ -114,3 +114,12 @@ def test_identifiers_stay_text_with_leading_zeros() -> None:
                               DR2_REFERRALS.field("child_id"), NOV20)  # fmt: skip
     assert result.values.type == pa.string()
     assert _values(result.values) == ["000123", "0042", "789"]
+
+
+def test_every_ethnicity_code_has_a_group() -> None:
+    from steward.returns.codes import ETHNICITY_2019, ETHNICITY_GROUPS
+
+    assert set(ETHNICITY_GROUPS) == set(ETHNICITY_2019.codes)
+    assert (
+        ETHNICITY_GROUPS["CHNE"] == "Other" and ETHNICITY_GROUPS["WIRI"] == "White British or Irish"
+    )

@@ -96,19 +96,20 @@ ETHNICITY_2019 = CodeListVersion(
     },
 )  # fmt: skip
 
-# Aggregate groups the evaluation reports by.
+# Aggregate groups the evaluation reports by; a blank ethnicity joins the last group. Chinese
+# sits in "Other", as in DfE's children-in-need and looked-after statistics.
+ETHNICITY_GROUP_MISSING = "Missing, refused or not obtained"
 ETHNICITY_GROUPS: Mapping[str, str] = MappingProxyType(
     {
         **dict.fromkeys(("WBRI", "WIRI"), "White British or Irish"),
         **dict.fromkeys(("WIRT", "WOTH", "WROM"), "Other White"),
         **dict.fromkeys(("MWBC", "MWBA", "MWAS", "MOTH"), "Mixed"),
-        **dict.fromkeys(("AIND", "APKN", "ABAN", "AOTH", "CHNE"), "Asian"),
+        **dict.fromkeys(("AIND", "APKN", "ABAN", "AOTH"), "Asian"),
         **dict.fromkeys(("BCRB", "BAFR", "BOTH"), "Black"),
-        "OOTH": "Other",
-        **dict.fromkeys(("REFU", "NOBT"), "Missing, refused or not obtained"),
+        **dict.fromkeys(("CHNE", "OOTH"), "Other"),
+        **dict.fromkeys(("REFU", "NOBT"), ETHNICITY_GROUP_MISSING),
     }
 )
-ETHNICITY_GROUP_MISSING = "Missing, refused or not obtained"
 
 LEGAL_STATUS_2019 = CodeListVersion(
     2019,

@@ -15,7 +15,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from steward.returns.codes import ETHNICITY_GROUPS, code_list, fold
+from steward.returns.codes import ETHNICITY_GROUP_MISSING, ETHNICITY_GROUPS, code_list, fold
 from steward.returns.layout import FieldType, ReturnField
 
 ARROW_TYPES: dict[FieldType, pa.DataType] = {
@@ -158,7 +158,7 @@ def ethnicity_groups(codes: pa.Array) -> pa.Array:
     keys = pa.array(list(ETHNICITY_GROUPS))
     groups = pa.array(list(ETHNICITY_GROUPS.values()))
     grouped = pc.take(groups, pc.index_in(codes, value_set=keys))
-    return pc.fill_null(grouped, "Missing, refused or not obtained")
+    return pc.fill_null(grouped, ETHNICITY_GROUP_MISSING)
 
 
 def normalise_column(raw: pa.Array, spec: ReturnField, return_month: dt.date) -> Normalised:
