@@ -116,3 +116,12 @@ def test_wrong_type_is_a_located_error() -> None:
     data = referrals().set_column(2, "referral_date", pa.array(["not a date"] * 3))
     with pytest.raises(ValidationError, match="referral_date"):
         pseudonymise_table(DR2_REFERRALS, data, KEY)
+
+
+def test_whole_submission() -> None:
+    from steward.pseudonymise.table import pseudonymise_tables
+
+    out = pseudonymise_tables({"dr2_referrals": referrals()}, KEY)
+    assert list(out) == ["dr2_referrals"] and "child_pid" in out["dr2_referrals"].column_names
+    with pytest.raises(ValidationError, match="no canonical return table"):
+        pseudonymise_tables({"notes": referrals()}, KEY)

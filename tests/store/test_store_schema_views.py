@@ -10,6 +10,7 @@ import pytest
 import sqlglot
 
 from steward.errors import ValidationError
+from steward.policy import default_registry
 from steward.pseudonymise.table import output_columns
 from steward.returns.layout import TABLES
 from steward.store import (
@@ -19,7 +20,6 @@ from steward.store import (
     categories_of,
     column_categories,
 )
-from steward.policy import default_registry
 from steward.store.schema import SPECIAL_CATEGORIES
 from steward.store.views import all_ddl
 
@@ -157,3 +157,11 @@ def test_flagged_children_leave_the_current_views(tmp_path: Path, flag: str) -> 
 def test_unknown_flag_refused(tmp_path: Path) -> None:
     with ResearchStore(tmp_path / "r.duckdb") as store, pytest.raises(ValidationError):
         store.flag_subject("p1", "forgotten", request_id="RR-1")
+
+
+def test_current_view_sql_per_dialect() -> None:
+    from steward.store import current_view
+
+    assert "`child_pid`" in current_view("dr2_cp", "spark")
+    assert '"child_pid"' in current_view("dr2_cp")
+    assert "subject_flags" not in current_view("dr1_monthly")

@@ -20,7 +20,7 @@ import pyarrow.compute as pc
 
 from steward.errors import Location, ValidationError
 from steward.pseudonymise.degrade import DegradeContext, age_in_months, apply, year_month
-from steward.returns.layout import FieldType, ReturnTable
+from steward.returns.layout import TABLES_BY_NAME, FieldType, ReturnTable
 
 ARROW_TYPES: dict[FieldType, pa.DataType] = {
     "string": pa.string(),
@@ -150,3 +150,17 @@ def pseudonymise_table(table: ReturnTable, data: pa.Table, key: bytes) -> pa.Tab
         assert degraded is not None
         arrays.append(degraded.cast(out.type))
     return pa.Table.from_arrays(arrays, schema=output_schema(table))
+
+
+def pseudonymise_tables(tables: dict[str, pa.Table], key: bytes) -> dict[str, pa.Table]:
+    """``pseudonymise_table`` over every table of one submission, keyed by canonical name."""
+    unknown = sorted(set(tables) - set(TABLES_BY_NAME))
+    if unknown:
+        raise ValidationError(
+            what=f"no canonical return table called {unknown[0]!r}",
+            fix=f"Name tables as steward.returns does: {', '.join(TABLES_BY_NAME)}.",
+            where=Location(sheet=unknown[0]),
+        )
+    return {
+        name: pseudonymise_table(TABLES_BY_NAME[name], data, key) for name, data in tables.items()
+    }
