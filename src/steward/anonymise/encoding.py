@@ -122,7 +122,7 @@ class EncodedTable:
             pick = first[present]
             new_count = totals[present].astype(np.int64)
         else:
-            order = np.argsort(key, kind="stable")
+            order = np.argsort(key)
             ordered = key[order]
             starts = np.empty(rows, dtype=bool)
             starts[0] = True
@@ -131,7 +131,10 @@ class EncodedTable:
             pick = order[start_positions]
             new_count = np.add.reduceat(count[order], start_positions)
         new_codes = tuple(column[pick] for column in codes)
-        new_sensitive = sensitive[pick] if sensitive is not None else None
+        if sensitive is None:
+            # Without a sensitive attribute every row is its own class.
+            return Frame(levels, new_codes, None, new_count, np.arange(len(pick)), new_count)
+        new_sensitive = sensitive[pick]
         picked_class_key = class_key[pick]
         # Rows are sorted by key, and so by class key: a class starts where its key changes.
         starts = np.empty(len(pick), dtype=bool)

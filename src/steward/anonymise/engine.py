@@ -21,7 +21,7 @@ from steward.anonymise.models import (
     SensitiveContext,
     TCloseness,
 )
-from steward.anonymise.risk import RiskReport, risk_of_table
+from steward.anonymise.risk import RiskReport, risk_from_sizes
 from steward.anonymise.search import run_search
 from steward.anonymise.utility import METRICS, UnknownMetric, UtilityMeasures
 from steward.errors import Location, UserError
@@ -139,8 +139,15 @@ def anonymise(
         column[suppressed_records] = SUPPRESSED
         output[name] = column
     metrics = {m: utility.score(m, node_frame, kept) for m in METRICS}
-    risk = risk_of_table(
-        output, names, sampling_fraction=sampling_fraction, threshold=risk_threshold
+    # The output's classes are the kept classes plus one of all-"*" suppressed records (which
+    # joins the kept class when every quasi-identifier is fully generalised anyway).
+    output_sizes = node_frame.sizes[kept]
+    if suppressed_records.any():
+        at_top = all(level == h - 1 for level, h in zip(best, table.heights, strict=True))
+        extra = int(suppressed_records.sum())
+        output_sizes = np.array([len(frame)]) if at_top else np.append(output_sizes, extra)
+    risk = risk_from_sizes(
+        output_sizes, sampling_fraction=sampling_fraction, threshold=risk_threshold
     )
     return AnonymisationResult(
         levels={name: int(level) for name, level in zip(names, best, strict=True)},

@@ -77,13 +77,30 @@ class Lattice:
         """Position of a node in :attr:`levels`."""
         return int(np.dot(np.asarray(levels, dtype=np.int64), self.strides))
 
+    @property
+    def shape(self) -> tuple[int, ...]:
+        """The lattice as a grid: one axis per quasi-identifier."""
+        return tuple(self.heights)
+
+    def above(self, node: int) -> tuple[slice, ...]:
+        """Grid slices selecting the node and every generalisation of it."""
+        return tuple(slice(int(level), None) for level in self.levels[node])
+
+    def below(self, node: int) -> tuple[slice, ...]:
+        """Grid slices selecting the node and every specialisation of it."""
+        return tuple(slice(0, int(level) + 1) for level in self.levels[node])
+
     def generalisations(self, node: int) -> np.ndarray:
         """Mask of the node and every node above it."""
-        return np.all(self.levels >= self.levels[node], axis=1)
+        mask = np.zeros(self.shape, dtype=bool)
+        mask[self.above(node)] = True
+        return mask.ravel()
 
     def specialisations(self, node: int) -> np.ndarray:
         """Mask of the node and every node below it."""
-        return np.all(self.levels <= self.levels[node], axis=1)
+        mask = np.zeros(self.shape, dtype=bool)
+        mask[self.below(node)] = True
+        return mask.ravel()
 
     def children(self, node: int) -> list[int]:
         """Direct specialisations: one level less on one quasi-identifier."""
@@ -150,11 +167,12 @@ class Search:
         if children:
             source = self._cache[min(children, key=lambda c: self._cached_rows[c])]
         elif self._cache:
-            below = self.lattice.specialisations(node)
-            rows = np.where(below, self._cached_rows, _NOT_CACHED)
-            nearest = int(np.argmin(rows))
-            if rows[nearest] != _NOT_CACHED:
-                source = self._cache[nearest]
+            rows = self._cached_rows.reshape(self.lattice.shape)[self.lattice.below(node)]
+            position = int(np.argmin(rows))
+            if rows.flat[position] != _NOT_CACHED:
+                # Within the block below a node, grid coordinates are the levels themselves.
+                coordinates = np.unravel_index(position, rows.shape)
+                source = self._cache[self.lattice.index(np.array(coordinates))]
         frame = self.table.roll_up(source, tuple(int(x) for x in levels))
         self._remember(node, frame)
         return frame
@@ -181,10 +199,13 @@ class Search:
         self.nodes_checked += 1
         result = self.evaluate(node)
         if self.monotone:
-            if result.satisfied:
-                self.tag[self.lattice.generalisations(node) & (self.tag == _UNKNOWN)] = _SATISFIED
-            else:
-                self.tag[self.lattice.specialisations(node) & (self.tag == _UNKNOWN)] = _FAILED
+            grid = self.tag.reshape(self.lattice.shape)
+            block = (
+                grid[self.lattice.above(node)]
+                if result.satisfied
+                else grid[self.lattice.below(node)]
+            )
+            block[block == _UNKNOWN] = _SATISFIED if result.satisfied else _FAILED
         self.tag[node] = _SATISFIED if result.satisfied else _FAILED
         if self._prune_by_bound(node, result):
             return result.satisfied
@@ -202,7 +223,7 @@ class Search:
             return False
         if self.utility.lower_bound(self.metric, result.frame) < self.best_score:
             return False
-        self.pruned |= self.lattice.generalisations(node)
+        self.pruned.reshape(self.lattice.shape)[self.lattice.above(node)] = True
         return True
 
     def _score(self, node: int, result: Evaluation) -> None:
