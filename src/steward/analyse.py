@@ -8,14 +8,12 @@ output-request pack (``outputs/release/``), and the HTML report built from them.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import tempfile
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from steward.analysis.glmm import GlmmFit, estimate_glmm
@@ -33,6 +31,7 @@ from steward.disclosure import (
     crosstab,
 )
 from steward.errors import AnalysisError
+from steward.returns.codes import ETHNICITY_GROUP_MISSING
 from steward.study.definition import StudyDefinition, load_study
 from steward.workspace import Workspace
 
@@ -120,6 +119,7 @@ def model_spec(study: StudyDefinition) -> TrialModelSpec:
         agq_nodes=m.agq_nodes,
         imputations=tuple(m.imputations),
         seed=m.seed,
+        missing_level=ETHNICITY_GROUP_MISSING,
     )
 
 
@@ -257,8 +257,4 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
     return run
 
 
-def _today() -> dt.date:
-    return dt.date.today()
-
-
-__all__ = ["COHORT_COLUMNS", "AnalysisRun", "analyse", "np"]
+__all__ = ["COHORT_COLUMNS", "AnalysisRun", "analyse"]

@@ -29,7 +29,8 @@ from dataclasses import dataclass
 import duckdb
 import pandas as pd
 
-from steward.cohort.ethnicity import ETHNICITY_GROUPS, MISSING_GROUP
+from steward.returns.codes import ETHNICITY_GROUP_MISSING as MISSING_GROUP
+from steward.returns.codes import ETHNICITY_GROUPS
 from steward.study.definition import StudyDefinition
 
 FLOW_STEPS = (

@@ -7,11 +7,13 @@ Every engine's cohort must agree with this one row for row. It reads the same cu
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pandas as pd
 
 from steward.cohort.builder import EXCLUDING_FLAGS, FLOW_STEPS, Cohort
-from steward.cohort.ethnicity import ETHNICITY_GROUPS, MISSING_GROUP
+from steward.returns.codes import ETHNICITY_GROUP_MISSING as MISSING_GROUP
+from steward.returns.codes import ETHNICITY_GROUPS
 from steward.study.definition import StudyDefinition
 
 
@@ -25,6 +27,11 @@ def _add_months(day: dt.date, months: int) -> dt.date:
         except ValueError:
             continue
     raise AssertionError("unreachable")
+
+
+def _rows(frame: pd.DataFrame) -> list[Any]:
+    """Rows as named tuples (typed loosely: this is the slow, readable reference)."""
+    return list(frame.itertuples(index=False))
 
 
 def _whole_months(start: dt.date, day: dt.date) -> int:
@@ -51,12 +58,13 @@ def build_cohort_reference(tables: dict[str, pd.DataFrame], study: StudyDefiniti
     lo, hi = study.eligibility.age_years.min * 12, study.eligibility.age_years.max * 12 + 11
 
     flow_rows = []
-    kept = []
+    kept: list[Any] = []
+    la_code: Any
     for la_code, group in refs.groupby("la_code"):
         counts = dict.fromkeys(FLOW_STEPS, 0)
         counts["rows_in"] = len(group)
         candidates = []
-        for row in group.itertuples(index=False):
+        for row in _rows(group):
             if row.birth_year_month is None or pd.isna(row.birth_year_month):
                 counts["missing_dob"] += 1
                 continue
@@ -71,7 +79,7 @@ def build_cohort_reference(tables: dict[str, pd.DataFrame], study: StudyDefiniti
                 counts["outside_age"] += 1
                 continue
             candidates.append(row)
-        first_children: dict[str, object] = {}
+        first_children: dict[str, Any] = {}
         for row in sorted(candidates, key=lambda r: (r.referral_pid, r.source_row)):
             if row.referral_date == firsts[(la_code, row.child_pid)]:
                 first_children.setdefault(row.child_pid, row)

@@ -53,6 +53,14 @@ def _model_rows(run: AnalysisRun) -> list[dict[str, Any]]:
     return rows
 
 
+def _cell(frame: pd.DataFrame, row: Any, col: Any) -> float | None:
+    """A published number of a checked table, or None if absent or withheld."""
+    if row not in frame.index or col not in frame.columns:
+        return None
+    value: Any = frame.loc[row, col]
+    return None if pd.isna(value) else float(value)
+
+
 def _observed_expected(
     run: AnalysisRun,
 ) -> tuple[list[str], list[float | None], list[float | None]]:
@@ -61,18 +69,15 @@ def _observed_expected(
     entries = run.outputs["care_entries_by_la_wedge"].safe
     observed: list[float | None] = []
     for w in wedges:
-        n = children.loc["All", w] if "All" in children.index and w in children.columns else None
-        e = entries.loc["All", w] if "All" in entries.index and w in entries.columns else None
-        observed.append(None if n is None or e is None or pd.isna(n) or pd.isna(e) or not n
-                        else 100 * float(e) / float(n))  # fmt: skip
+        n, e = _cell(children, "All", w), _cell(entries, "All", w)
+        observed.append(None if n is None or e is None or not n else 100 * e / n)
     expected: list[float | None] = [None] * len(wedges)
     checked = run.outputs.get("expected_by_wedge")
     if checked is not None:
-        safe = checked.safe
-        col = safe.columns[0]
+        col = checked.safe.columns[0]
         for i, w in enumerate(wedges):
-            if w in safe.index and not pd.isna(safe.loc[w, col]):
-                expected[i] = 100 * float(safe.loc[w, col])
+            value = _cell(checked.safe, w, col)
+            expected[i] = None if value is None else 100 * value
     return wedges, observed, expected
 
 
