@@ -45,7 +45,7 @@ def _model_rows(run: AnalysisRun) -> list[dict[str, Any]]:
                 row.update(or_=f"{t.odds_ratio:.3f}", ci=f"{t.ci_low:.3f} to {t.ci_high:.3f}")
             except KeyError:
                 row.update(or_="—", ci="—")
-            ame = m.extra.get("marginal_effect") if m.extra else None
+            ame = m.extra.get("average_marginal_effect") if m.extra else None
             if isinstance(ame, dict):
                 row["rd"] = (f"{ame['risk_difference_pp']:.2f} pp "
                              f"({ame['ci_low_pp']:.2f} to {ame['ci_high_pp']:.2f})")  # fmt: skip
@@ -116,7 +116,7 @@ def write_report(run: AnalysisRun, workspace: Workspace) -> dict[str, Path]:
     if primary.converged and f"model_{primary.name}" in run.outputs:
         t = primary.term("treatment_group")
         primary_line = {"or_": t.odds_ratio, "lo": t.ci_low, "hi": t.ci_high, "n": primary.n,
-                        "re_var": primary.re_variance}  # fmt: skip
+                        "re_var": primary.re_variance, "warnings": primary.warnings}  # fmt: skip
     tables = {
         name: {"html": _table_html(to_display(c)), "status": c.status, "summary": c.summary}
         for name, c in run.outputs.items()
