@@ -164,14 +164,14 @@ def test_csv_return_is_read_like_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "norfolk_dr2_nov20.csv"
     lines = ["Child ID;Case ID;Referral date;Year and month of birth;Gender;Ethnicity",
              "000123;R1;03/11/2020;2012-05;M;White – British",
-             "000124;R2;2020-11-04;05/2011;F;WBRI"]  # fmt: skip
+             "", "000124;R2;2020-11-04;05/2011;F;WBRI"]  # fmt: skip
     path.write_bytes("\r\n".join(lines).encode("cp1252"))
     reading = read_return(path)
     [table] = reading.tables
     assert table.header_row == 1
     assert table.data["child_id"].to_pylist() == ["000123", "000124"]
     assert table.data["ethnicity"].to_pylist() == ["WBRI", "WBRI"]
-    assert table.data["source_row"].to_pylist() == [2, 3]
+    assert table.data["source_row"].to_pylist() == [2, 4]  # line 3 is blank
 
 
 def test_ragged_csv_names_the_row(tmp_path: Path) -> None:

@@ -83,8 +83,11 @@ def _read_csv(path: Path, dialect: CsvDialect) -> RawSheet:
                 encoding="utf8" if dialect.encoding.startswith("utf") else dialect.encoding,
                 use_threads=True,
             ),
+            # Blank lines are kept (as all-null rows the reader skips) so row i is line i + 1.
             parse_options=pacsv.ParseOptions(
-                delimiter=dialect.delimiter, invalid_row_handler=on_invalid
+                delimiter=dialect.delimiter,
+                invalid_row_handler=on_invalid,
+                ignore_empty_lines=False,
             ),
             convert_options=pacsv.ConvertOptions(
                 column_types={n: pa.string() for n in names},
