@@ -18,7 +18,7 @@ from steward.anonymise.models import ClassView
 
 # Dense counting (bincount over the whole key space) is used when the key space is at most this
 # many times the number of rows; otherwise keys are sorted.
-_DENSE_FACTOR = 8
+_DENSE_FACTOR = 4
 _KEY_LIMIT = 1 << 62
 
 

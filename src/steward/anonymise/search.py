@@ -268,17 +268,28 @@ class Search:
         return True
 
     def _path_from(self, node: int) -> list[int]:
-        """A greedy path upwards through untagged nodes, starting at ``node``."""
+        """A greedy path upwards through untagged nodes, starting at ``node``.
+
+        Each step raises the quasi-identifier that is least generalised relative to its height,
+        so paths climb the lattice evenly and a bisection lands near the boundary.
+        """
         path = [node]
+        heights = self.lattice.heights
         while True:
-            untagged = [
-                p
-                for p in self.lattice.parents(path[-1])
-                if self.tag[p] == _UNKNOWN and not (self.bounded_tagging and self.pruned[p])
-            ]
-            if not untagged:
+            current = self.lattice.levels[path[-1]]
+            best_step: tuple[float, int] | None = None
+            for i, h in enumerate(heights):
+                if current[i] + 1 >= h:
+                    continue
+                parent = path[-1] + int(self.lattice.strides[i])
+                if self.tag[parent] != _UNKNOWN or (self.bounded_tagging and self.pruned[parent]):
+                    continue
+                share = (current[i] + 1) / (h - 1)
+                if best_step is None or share < best_step[0]:
+                    best_step = (share, parent)
+            if best_step is None:
                 return path
-            path.append(untagged[0])
+            path.append(best_step[1])
 
     def _binary_search(self, path: list[int]) -> None:
         low, high = 0, len(path) - 1
