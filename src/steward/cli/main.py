@@ -33,15 +33,29 @@ def init(
 
 
 def _register() -> None:
-    from steward.cli import analyse, demo, disclosure, ingest, policy, returns, synth
+    from steward.cli import (
+        analyse,
+        anonymise,
+        audit,
+        demo,
+        disclosure,
+        ingest,
+        policy,
+        returns,
+        synth,
+        users,
+    )
 
     app.command(name="demo")(demo.demo)
     app.command(name="synth")(synth.synth)
     app.command(name="ingest")(ingest.ingest)
     app.command(name="analyse")(analyse.analyse)
+    app.command(name="anonymise")(anonymise.anonymise)
     app.add_typer(returns.app, name="returns")
     app.add_typer(policy.app, name="policy")
     app.add_typer(disclosure.app, name="disclosure")
+    app.add_typer(audit.app, name="audit")
+    app.add_typer(users.app, name="users")
 
 
 _register()
