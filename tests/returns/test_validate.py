@@ -187,3 +187,16 @@ def test_counts_reconcile_for_any_mess(make_workbook: MakeWorkbook, rows: list[l
         | set(table.quarantined["source_row"].to_pylist())
         == read_rows
     )
+
+
+def test_key_codes_match_equal_keys_across_columns() -> None:
+    import pyarrow as pa
+
+    from steward.returns.rules import key_codes
+
+    a = pa.array(["x", "x", "y", None, "x"])
+    b = pa.array(["1", "2", "1", "1", "1"])
+    c = pa.array([1, 1, 1, 1, 1])
+    codes, complete = key_codes([a, b, c])
+    assert complete.tolist() == [True, True, True, False, True]
+    assert codes[0] == codes[4] and len({codes[0], codes[1], codes[2]}) == 3

@@ -122,24 +122,22 @@ def _month_index(dates: pa.Array) -> pa.Array:
 def key_codes(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     """One int64 per row identifying its combination of key values, and which rows are complete.
 
-    Each column is dictionary-encoded (hashing in Arrow), and the indices are packed into one
-    integer, so equality of keys becomes equality of integers for numpy to sort and search.
+    Each column is dictionary-encoded (hashing in Arrow) and its indices folded into the codes
+    so far; re-ranking after each column keeps the codes below the row count, so any number of
+    key columns packs without overflow. Equal keys become equal integers for numpy to sort.
     """
     n = len(columns[0])
     codes = np.zeros(n, dtype=np.int64)
     complete = np.ones(n, dtype=bool)
-    capacity = 1
     for column in columns:
-        encoded = pc.dictionary_encode(column).combine_chunks() if isinstance(
-            column, pa.ChunkedArray
-        ) else pc.dictionary_encode(column)  # fmt: skip
-        size = len(encoded.dictionary) + 1
-        capacity *= size
-        if capacity >= 2**62:  # pragma: no cover - needs billions of distinct keys
-            raise OverflowError("too many distinct keys to pack")
+        encoded = pc.dictionary_encode(column)
+        if isinstance(encoded, pa.ChunkedArray):
+            encoded = encoded.combine_chunks()
         indices = encoded.indices
         complete &= np.asarray(pc.is_valid(indices).to_numpy(zero_copy_only=False))
+        size = len(encoded.dictionary) + 1
         codes = codes * size + np.asarray(pc.fill_null(indices, 0).to_numpy()).astype(np.int64)
+        codes = np.unique(codes, return_inverse=True)[1].astype(np.int64).reshape(n)
     return codes, complete
 
 
