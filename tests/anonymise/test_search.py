@@ -188,3 +188,26 @@ def test_time_limit_gives_best_effort_answer() -> None:
 def test_fewer_nodes_checked_than_the_lattice_holds() -> None:
     result = anonymise(table(3, rows=400), hierarchies(), models=[KAnonymity(5)])
     assert result.nodes_checked < result.lattice_size
+
+
+def test_a_lattice_too_large_to_hold_is_refused() -> None:
+    from steward.anonymise import AnonymisationError
+
+    data = pd.DataFrame({f"q{i}": ["1", "2"] for i in range(12)})
+    deep = Hierarchy.from_rows("deep", [[v, *[f"{v}{j}" for j in range(1, 4)], "*"] for v in "12"])
+    with pytest.raises(AnonymisationError, match="combinations of levels"):
+        anonymise(data, {c: deep for c in data.columns}, models=[KAnonymity(2)])
+
+
+def test_best_effort_on_a_larger_lattice(adult: pd.DataFrame) -> None:
+    from .conftest import adult_hierarchy
+
+    columns = ["age", "education", "marital-status", "native-country", "workclass", "occupation"]
+    hierarchies = {c: adult_hierarchy(c) for c in columns}
+    result = anonymise(
+        adult, hierarchies, models=[KAnonymity(5)], suppression_limit=0.02, time_limit=0.3
+    )
+    assert result.seconds < 30
+    assert result.suppressed <= 0.02 * len(adult)
+    kept = result.table[(result.table[columns] != "*").any(axis=1)]
+    assert pycanon.anonymity.k_anonymity(kept, columns) >= 5

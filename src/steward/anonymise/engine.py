@@ -26,6 +26,9 @@ from steward.anonymise.search import run_search
 from steward.anonymise.utility import METRICS, UnknownMetric, UtilityMeasures
 from steward.errors import Location, UserError
 
+# The lattice is held as arrays (levels, tags); beyond this many nodes it would not fit well.
+MAX_LATTICE = 2_000_000
+
 
 class AnonymisationError(UserError):
     """The anonymisation asked for cannot be done on this table."""
@@ -47,11 +50,16 @@ class AnonymisationResult:
     lattice_size: int
     seconds: float
     optimal: bool
+    metric: str = "dm"
+    suppression_limit: float = 0.0
     models: list[dict[str, object]] = field(default_factory=list)
 
     def report(self) -> dict[str, Any]:
         """The JSON report: levels, utility, suppression, search effort and output risk."""
         return {
+            "records": len(self.table),
+            "metric": self.metric,
+            "suppression_limit": self.suppression_limit,
             "levels": self.levels,
             **self.metrics,
             "suppressed": self.suppressed,
@@ -90,6 +98,16 @@ def anonymise(
     frame = data if isinstance(data, pd.DataFrame) else data.to_pandas()
     _check_request(frame, quasi_identifiers, sensitive, models, suppression_limit, metric, source)
     names = list(quasi_identifiers)
+    lattice_size = math.prod(h.height for h in quasi_identifiers.values())
+    if lattice_size > MAX_LATTICE:
+        raise AnonymisationError(
+            what=(
+                f"The {len(names)} quasi-identifiers give {lattice_size:,} combinations of "
+                f"levels, more than the {MAX_LATTICE:,} the search holds in memory"
+            ),
+            fix="Use fewer quasi-identifiers or hierarchies with fewer levels.",
+            where=Location(file=source),
+        )
     record_codes, level_maps = _encode(frame, quasi_identifiers, source)
     context, sensitive_codes = _sensitive(frame, sensitive, models, source)
     table = EncodedTable(
@@ -160,6 +178,8 @@ def anonymise(
         lattice_size=outcome.lattice_size,
         seconds=time.perf_counter() - started,
         optimal=outcome.complete,
+        metric=metric,
+        suppression_limit=suppression_limit,
         models=[m.describe() for m in models],
     )
 
