@@ -155,3 +155,22 @@ def test_requires_needs_an_actor() -> None:
 
     with pytest.raises(TypeError, match="must be a User"):
         read_quality_report("admin", OWN_LA)  # type: ignore[arg-type]
+
+
+def test_audit_services_check_permissions(engine: Engine, stored_users: dict[Role, User]) -> None:
+    from steward.governance.audit import AuditAction, AuditLog
+    from steward.governance.audit.service import read_entries, verify_log
+
+    AuditLog(engine).record("user-dpo", AuditAction.POLICY_CHANGE, "policy", "nwd-2025")
+    with session_scope(engine) as session:
+        for role, user in stored_users.items():
+            if Permission.AUDIT_READ in ROLE_PERMISSIONS[role]:
+                assert [e.object_id for e in read_entries(session, user)] == ["nwd-2025"]
+            else:
+                with pytest.raises(PermissionDenied):
+                    read_entries(session, user)
+            if Permission.AUDIT_VERIFY in ROLE_PERMISSIONS[role]:
+                assert verify_log(session, user).ok
+            else:
+                with pytest.raises(PermissionDenied):
+                    verify_log(session, user)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import itertools
 
@@ -99,6 +100,41 @@ def test_edited_entry_found(engine: Engine) -> None:
     assert (result.problem.kind, result.problem.seq) == ("edited", 3)
 
 
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("at", dt.datetime(2020, 1, 1, tzinfo=dt.UTC)),
+        ("actor", "x"),
+        ("action", "login"),
+        ("object_type", "x"),
+        ("object_id", "x"),
+        ("pseudonyms", []),
+        ("details", {}),
+        ("prev_hash", "cd" * 32),
+        ("entry_hash", "ef" * 32),
+    ],
+)
+def test_every_field_is_covered(engine: Engine, field: str, value: object) -> None:
+    fill(engine)
+    _tamper(engine, update(AuditEntry).where(AuditEntry.seq == 3).values({field: value}))
+    problem = report(engine).problem
+    assert problem is not None and (problem.kind, problem.seq) == ("edited", 3), problem
+
+
+def test_two_removed_and_renumbered_found(engine: Engine) -> None:
+    fill(engine, 8)
+    _tamper(
+        engine,
+        delete(AuditEntry).where(AuditEntry.seq.in_([3, 4])),
+        update(AuditEntry).where(AuditEntry.seq > 4).values(seq=AuditEntry.seq + 100),
+        update(AuditEntry).where(AuditEntry.seq > 100).values(seq=AuditEntry.seq - 102),
+        update(AuditHead).values(seq=AuditHead.seq - 2),
+    )
+    problem = report(engine).problem
+    assert problem is not None and (problem.kind, problem.seq) == ("removed", 3)
+    assert "2 entries" in problem.message and "seq 5" in problem.message
+
+
 def test_edited_details_found(engine: Engine) -> None:
     fill(engine)
     _tamper(engine, update(AuditEntry).where(AuditEntry.seq == 4).values(details={"rows": 0}))
@@ -167,8 +203,6 @@ def test_adjacent_swap_found(engine: Engine) -> None:
 
 
 def _forged(seq: int, prev_hash: str) -> AuditEntry:
-    import datetime as dt
-
     entry = AuditEntry(
         seq=seq,
         at=dt.datetime(2026, 1, 1, tzinfo=dt.UTC),

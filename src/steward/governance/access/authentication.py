@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from steward.errors import PermissionDenied, UserError
 from steward.governance.access.models import ApiToken, User
-from steward.governance.audit import AuditAction
+from steward.governance.audit.actions import AuditAction
 from steward.governance.audit.log import lock_head, record_in
 
 MIN_PASSWORD_LENGTH = 12

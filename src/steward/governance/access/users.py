@@ -13,7 +13,7 @@ from steward.governance.access.authentication import hash_password
 from steward.governance.access.authorise import requires
 from steward.governance.access.models import User
 from steward.governance.access.permissions import Permission, Role
-from steward.governance.audit import AuditAction
+from steward.governance.audit.actions import AuditAction
 from steward.governance.audit.log import record_in
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")

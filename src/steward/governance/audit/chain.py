@@ -55,10 +55,11 @@ def entry_hash(
     return hashlib.sha256(canonical_json(body).encode("utf-8")).hexdigest()
 
 
-def hash_of(entry: Any) -> str:
-    """Recompute the hash of a stored entry (anything with the entry's attributes)."""
+def hash_of(entry: Any, *, seq: int | None = None) -> str:
+    """Recompute the hash of a stored entry (anything with the entry's attributes), optionally
+    as if it stood at another ``seq``."""
     return entry_hash(
-        seq=entry.seq,
+        seq=entry.seq if seq is None else seq,
         at=entry.at,
         actor=entry.actor,
         action=entry.action,

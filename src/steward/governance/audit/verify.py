@@ -46,6 +46,17 @@ class VerifyReport:
         return f"audit log tampered: {self.problem}"
 
 
+RENUMBER_SEARCH = 10_000
+
+
+def _renumbered_by(entry: AuditEntry) -> int:
+    """How far ``entry`` was moved down by renumbering (0 if its hash fits no higher seq)."""
+    for shift in range(1, RENUMBER_SEARCH + 1):
+        if hash_of(entry, seq=entry.seq + shift) == entry.entry_hash:
+            return shift
+    return 0
+
+
 def _broken_link(session: Session, entry: AuditEntry, expected_prev: str) -> ChainProblem:
     """Classify an entry whose prev_hash is not the hash of the entry before it."""
     if entry.prev_hash == GENESIS_HASH:
@@ -76,11 +87,19 @@ def _broken_link(session: Session, entry: AuditEntry, expected_prev: str) -> Cha
                 entry.seq - 1,
                 f"the entry was altered and re-hashed; entry {entry.seq} recorded a different hash",
             )
+        removed = _renumbered_by(entry)
+        if removed:
+            return ChainProblem(
+                "removed",
+                entry.seq,
+                f"{removed} entr{'y' if removed == 1 else 'ies'} before this one "
+                f"{'was' if removed == 1 else 'were'} removed and the rest renumbered (this "
+                f"entry was written as seq {entry.seq + removed})",
+            )
         return ChainProblem(
-            "removed",
+            "edited",
             entry.seq,
-            "the entry this one follows is no longer in the log: an entry before it was "
-            "removed and the rest renumbered",
+            "its link to the previous entry and its content no longer match its hash",
         )
     if followed > entry.seq:
         return ChainProblem(
