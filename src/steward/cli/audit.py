@@ -175,15 +175,17 @@ def show(
             out.print(json.dumps(record, sort_keys=True), markup=False, highlight=False)
         return
     table = Table()
-    for column in ("seq", "at (UTC)", "actor", "action", "object", "pseudonyms", "details"):
+    for column in ("seq", "at (UTC)", "action"):
+        table.add_column(column, no_wrap=True)
+    for column in ("actor", "object", "pseudonyms", "details"):
         # Fold rather than cut: an id must be readable whole, even in a narrow terminal.
         table.add_column(column, overflow="fold")
     for e in entries:
         table.add_row(
             str(e.seq),
-            utc_iso(e.at)[:19],
-            e.actor,
+            utc_iso(e.at)[:19].replace("T", " "),
             e.action,
+            e.actor,
             f"{e.object_type}:{e.object_id}",
             str(len(e.pseudonyms)),
             json.dumps(e.details, sort_keys=True),
