@@ -14,6 +14,7 @@ from steward.governance.db import (
     current_revision,
     load_models,
     make_engine,
+    model_modules,
     session_scope,
     upgrade,
 )
@@ -26,6 +27,14 @@ def test_upgrade_gives_exactly_the_models_schema(engine: Engine) -> None:
         assert compare_metadata(context, metadata) == []
         tables = set(inspect(conn).get_table_names())
     assert set(metadata.tables) <= tables
+
+
+def test_every_slice_model_module_is_loaded() -> None:
+    modules = model_modules()
+    assert "steward.governance.audit.models" in modules
+    assert "steward.governance.access.models" in modules
+    tables = load_models().tables
+    assert {"audit_entries", "audit_head", "users", "api_tokens"} <= set(tables)
 
 
 def test_one_linear_chain_and_database_at_head(engine: Engine) -> None:

@@ -3,12 +3,14 @@
 SQLite in the workspace is the default (``governance.db``); PostgreSQL is used when
 ``STEWARD_DATABASE_URL`` (or ``database_url`` in steward.toml) names one. The schema is created
 and evolved only by the Alembic migrations shipped in ``migrations/`` (one ``versions/`` chain);
-every slice adds its models to :data:`MODEL_MODULES` and a migration on top of the chain.
+every slice keeps its models in ``<slice>/models.py`` (found by :func:`load_models`) and adds a
+migration on top of the chain.
 """
 
 from __future__ import annotations
 
 import importlib
+import pkgutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -22,11 +24,9 @@ from steward.errors import ConfigError
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
-# Modules that declare models on Base; Alembic's env.py and the schema test import them all.
-MODEL_MODULES = (
-    "steward.governance.audit.models",
-    "steward.governance.access.models",
-)
+# Every slice keeps its tables in ``steward/governance/<slice>/models.py``; load_models() finds
+# them, so a new slice needs no change here, only its models and a migration on the chain.
+MODELS_MODULE = "models"
 
 # Explicit constraint names, so migrations can refer to them on every backend.
 NAMING_CONVENTION = {
@@ -46,9 +46,19 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
+def model_modules() -> list[str]:
+    """Names of the slices' model modules (``steward.governance.<slice>.models``)."""
+    package = Path(__file__).resolve().parent
+    return sorted(
+        f"{__package__}.{info.name}.{MODELS_MODULE}"
+        for info in pkgutil.iter_modules([str(package)])
+        if info.ispkg and (package / info.name / f"{MODELS_MODULE}.py").is_file()
+    )
+
+
 def load_models() -> MetaData:
-    """Import every model module so ``Base.metadata`` describes the whole schema."""
-    for module in MODEL_MODULES:
+    """Import every slice's model module so ``Base.metadata`` describes the whole schema."""
+    for module in model_modules():
         importlib.import_module(module)
     return Base.metadata
 
