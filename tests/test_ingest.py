@@ -144,3 +144,24 @@ def test_killed_ingest_leaves_store_consistent_and_rerun_completes(
     reference = ingest(fresh, [incoming])
     assert reference.children == summary.children
     assert reference.store_rows == summary.store_rows
+
+
+def test_ingest_is_audited_without_personal_data(workspace: Workspace, tmp_path: Path) -> None:
+    from steward.governance.audit import last_entries, verify
+    from steward.governance.audit.workspace import workspace_audit_log
+    from steward.governance.db import session_scope
+
+    path = tmp_path / "rochdale_dr2_nov21.xlsx"
+    ids = dr2_workbook(path, 5)
+    (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really")
+    ingest(workspace, [tmp_path])
+    log = workspace_audit_log(workspace)
+    with session_scope(log.engine) as session:
+        assert verify(session).ok
+        entries = last_entries(session, 50)
+    actions = [(e.action, (e.details or {}).get("status")) for e in entries]
+    assert ("pseudonymise", None) in actions
+    assert ("ingest", "loaded") in actions and ("ingest", "failed") in actions
+    for db in workspace.root.glob("governance.db*"):
+        data = db.read_bytes()
+        assert not any(child.encode() in data for child in ids)

@@ -176,6 +176,7 @@ def checked_tables(
 
 def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
     """Build the cohort, fit every model, check every output and write them all."""
+    from steward.governance.audit.workspace import workspace_audit_log
     from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
     from steward.store import ResearchStore
 
@@ -197,6 +198,11 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
     with ResearchStore.open(workspace) as store:
         cohort = build_cohort(store.con, study)
     timings["cohort"] = time.perf_counter() - start
+    audit = workspace_audit_log(workspace)
+    audit.record(
+        actor, "store_query", "cohort", study.id,
+        details={"children": len(cohort.data), "purpose": PIPELINE_STEPS["cohort"].purpose},
+    )  # fmt: skip
     if cohort.data.empty:
         raise AnalysisError(
             what="no child is eligible for the analysis",
@@ -247,6 +253,10 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
             release.add(checked, f"model_{model.name}")
     pack = OutputRequestPack.from_release(release)
     pack.write(workspace.outputs / "release")
+    audit.record(
+        actor, "export", "release", study.id,
+        details={"outputs": {uid: c.status for uid, c in outputs.items()}},
+    )  # fmt: skip
     paths["release"] = workspace.outputs / "release"
     timings["disclosure"] = time.perf_counter() - start - timings["models"]
 

@@ -96,6 +96,7 @@ class IngestRun:
     """Everything one ingest batch holds open: keys, landing, quarantine, store, policy gate."""
 
     def __init__(self, workspace: Workspace, *, actor: str) -> None:
+        from steward.governance.audit.workspace import workspace_audit_log
         from steward.landing import Landing, Quarantine
         from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
         from steward.store import ResearchStore
@@ -112,6 +113,7 @@ class IngestRun:
         self.landing = Landing(workspace.landing, master)
         self.quarantine = Quarantine(workspace.quarantine, master)
         self.store = ResearchStore.open(workspace)
+        self.audit = workspace_audit_log(workspace)
         self.validated: list[ValidatedReturn] = []
         self.local_authorities = study_local_authorities(workspace)
 
@@ -153,6 +155,18 @@ class IngestRun:
             tables,
         )
         self.validated.append(validated)
+        rows = {name: table.num_rows for name, table in tables.items()}
+        self.audit.record(
+            self.actor, "pseudonymise", "submission", submission_id,
+            details={"tables": rows, "la_code": validated.la_code},
+        )  # fmt: skip
+        self.audit.record(
+            self.actor, "ingest", "submission", submission_id,
+            details={"status": "loaded", "la_code": validated.la_code,
+                     "return_type": validated.return_type,
+                     "return_month": validated.return_month.strftime("%Y-%m"),
+                     "rows": sum(rows.values()), "quarantined": quarantined},
+        )  # fmt: skip
         return FileOutcome(
             path,
             "loaded",
@@ -244,6 +258,11 @@ def ingest(
                 outcome = run.ingest_file(path)
             except UserError as exc:
                 outcome = FileOutcome(path=path, status="failed", error=exc)
+                # The refusal is audited by the file's hash and the kind of error, no content.
+                run.audit.record(
+                    actor, "ingest", "file", file_sha256(path),
+                    details={"status": "failed", "error": type(exc).__name__},
+                )  # fmt: skip
             outcomes.append(outcome)
             if on_file:
                 on_file(outcome)
