@@ -18,7 +18,7 @@ from steward.anonymise.models import ClassView
 
 # Dense counting (bincount over the whole key space) is used when the key space is at most this
 # many times the number of rows; otherwise keys are sorted.
-_DENSE_FACTOR = 4
+_DENSE_FACTOR = 32
 _KEY_LIMIT = 1 << 62
 
 
@@ -106,7 +106,8 @@ class EncodedTable:
     ) -> Frame:
         rows = len(count)
         radices = [self.cardinality[i][lvl] for i, lvl in enumerate(levels)]
-        key, space = _mixed_radix(codes, radices)
+        limit = _DENSE_FACTOR * rows + 1024
+        key, space = _mixed_radix(codes, radices, limit)
         class_key = key
         if sensitive is not None:
             if space * self.sensitive_cardinality >= _KEY_LIMIT:
@@ -114,13 +115,11 @@ class EncodedTable:
                 class_key = key
             key = key * self.sensitive_cardinality + sensitive
             space = space * self.sensitive_cardinality
-        if space <= _DENSE_FACTOR * rows + 1024:
-            totals = np.bincount(key, weights=count, minlength=space)
-            present = np.flatnonzero(totals)
-            first = np.empty(space, dtype=np.int64)
-            first[key] = np.arange(rows)
-            pick = first[present]
-            new_count = totals[present].astype(np.int64)
+        if space <= limit:
+            inverse, groups = _renumber(key, space)
+            new_count = np.bincount(inverse, weights=count, minlength=groups).astype(np.int64)
+            pick = np.empty(groups, dtype=np.int64)
+            pick[inverse] = np.arange(rows)
         else:
             order = np.argsort(key)
             ordered = key[order]
@@ -146,18 +145,36 @@ class EncodedTable:
         return Frame(levels, new_codes, new_sensitive, new_count, row_class, sizes)
 
 
-def _mixed_radix(codes: tuple[np.ndarray, ...], radices: list[int]) -> tuple[np.ndarray, int]:
-    """One int64 key per row; re-numbers the partial key whenever it would overflow."""
+def _mixed_radix(
+    codes: tuple[np.ndarray, ...], radices: list[int], limit: int = _KEY_LIMIT
+) -> tuple[np.ndarray, int]:
+    """One int64 key per row, equal exactly for equal code tuples.
+
+    Columns with many codes go first, and the partial key is renumbered whenever the key space
+    would pass ``limit``, so the final key usually stays small enough to group without a sort.
+    """
     if not codes:
         return np.zeros(0, dtype=np.int64), 1
-    key = codes[0]
-    space = radices[0]
-    for column, radix in zip(codes[1:], radices[1:], strict=True):
-        if space * radix >= _KEY_LIMIT:
-            key, space = _compress(key)
-        key = key * radix + column
+    order = sorted(range(len(codes)), key=lambda i: -radices[i])
+    key = codes[order[0]]
+    space = radices[order[0]]
+    for i in order[1:]:
+        radix = radices[i]
+        if space * radix > limit and space > 1:
+            key, space = _renumber(key, space) if space <= limit else _compress(key)
+        key = key * radix + codes[i]
         space *= radix
     return key, space
+
+
+def _renumber(key: np.ndarray, space: int) -> tuple[np.ndarray, int]:
+    """Re-number keys from a small key space 0..u-1 (keeping their order), without sorting."""
+    seen = np.zeros(space, dtype=bool)
+    seen[key] = True
+    present = np.flatnonzero(seen)
+    number = np.empty(space, dtype=np.int64)
+    number[present] = np.arange(len(present))
+    return number[key], len(present)
 
 
 def _compress(key: np.ndarray) -> tuple[np.ndarray, int]:
@@ -167,14 +184,12 @@ def _compress(key: np.ndarray) -> tuple[np.ndarray, int]:
 
 
 def record_classes(table: EncodedTable, frame: Frame) -> np.ndarray:
-    """Class number (as in ``frame``, rolled up from ``table.base``) of every record."""
+    """Class number (as in ``frame``) of every record of ``table``."""
+    import pandas as pd
+
     levels = frame.levels
-    radices = [table.cardinality[i][lvl] for i, lvl in enumerate(levels)]
-    codes = tuple(table.level_maps[i][lvl][table.records[i]] for i, lvl in enumerate(levels))
-    # Frame rows and records hold the same distinct code tuples, so a renumbering inside
-    # _mixed_radix gives both the same keys.
-    record_key, _ = _mixed_radix(codes, radices)
-    frame_key, _ = _mixed_radix(frame.codes, radices)
+    codes = [table.level_maps[i][lvl][table.records[i]] for i, lvl in enumerate(levels)]
     first_rows = np.searchsorted(frame.row_class, np.arange(len(frame.sizes)))
-    class_keys = frame_key[first_rows]
-    return np.searchsorted(class_keys, record_key)
+    classes = pd.MultiIndex.from_arrays([column[first_rows] for column in frame.codes])
+    found = classes.get_indexer(pd.MultiIndex.from_arrays(codes))
+    return np.asarray(found, dtype=np.int64)
