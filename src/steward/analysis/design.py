@@ -196,6 +196,16 @@ def r_formula(response: str, design: Design, group: str | None = None) -> str:
     return f"{response} ~ {rhs}"
 
 
+def is_full_rank(X: np.ndarray) -> bool:
+    """Whether no column of the design is determined by the others (on unit-scaled columns)."""
+    norms = np.linalg.norm(X, axis=0)
+    if np.any(norms == 0):
+        return False
+    scaled = X / norms
+    eig = np.linalg.eigvalsh(scaled.T @ scaled)
+    return bool(eig[0] > 1e-10 * eig[-1])
+
+
 def r_formula_text(response: str, fixed: list[str], group: str | None = None) -> str:
     """The R formula of a model from its term specs alone (for models that could not be built)."""
 

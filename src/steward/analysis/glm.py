@@ -23,6 +23,7 @@ from steward.analysis.design import (
     Design,
     build_design,
     check_events_per_level,
+    is_full_rank,
     model_frame,
     r_formula,
 )
@@ -114,7 +115,7 @@ def estimate_glm(
             what="CR2 standard errors need a cluster column",
             fix="Name the cluster (e.g. local_authority) or ask for model-based errors.",
         )
-    if np.linalg.matrix_rank(X) < X.shape[1]:
+    if not is_full_rank(X):
         raise AnalysisError(
             what=f"The fixed effects of model {name!r} are collinear (rank-deficient design)",
             fix="Remove a term determined by the others, e.g. an LA-level covariate next to LA "

@@ -32,6 +32,7 @@ from steward.analysis.design import (
     Design,
     build_design,
     check_events_per_level,
+    is_full_rank,
     model_frame,
     r_formula,
 )
@@ -75,8 +76,16 @@ class RandomInterceptDeviance:
         self.u = np.zeros(self.n_clusters)  # warm start for the modes
         self.evaluations = 0
 
+        self.bounds = list(zip(self.starts, np.r_[self.starts[1:], len(codes)], strict=True))
+
     def _gsum(self, v: np.ndarray) -> np.ndarray:
         return np.add.reduceat(v, self.starts, axis=0)
+
+    def _gsum_weighted_X(self, weights: np.ndarray) -> np.ndarray:
+        """Per-cluster ``sum_i weights[r, i] * x_i`` for each row r of ``weights``: J x R x p."""
+        if self.n_clusters > 64:
+            return np.stack([self._gsum(wr[:, None] * self.X) for wr in weights], axis=1)
+        return np.stack([weights[:, a:b] @ self.X[a:b] for a, b in self.bounds])
 
     def modes(self, theta: float, eta_fixed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Conditional modes of u given (theta, beta), and mu there.
@@ -120,10 +129,11 @@ class RandomInterceptDeviance:
         w1 = w * (1 - 2 * mu0)
         S = self._gsum(w)
         a = 1 + theta**2 * S
-        du_db = -theta * self._gsum(w[:, None] * X) / a[:, None]
+        wx = self._gsum_weighted_X(np.stack([w, w1]))  # sums of w x and w1 x per cluster
+        du_db = -theta * wx[:, 0] / a[:, None]
         du_dt = (self._gsum(y - mu0) - theta * u * S) / a
         W1 = self._gsum(w1)
-        dS_db = self._gsum(w1[:, None] * X) + theta * W1[:, None] * du_db
+        dS_db = wx[:, 1] + theta * W1[:, None] * du_db
         dS_dt = W1 * (u + theta * du_dt)
         da_db = theta**2 * dS_db
         da_dt = 2 * theta * S + theta**2 * dS_dt
@@ -132,13 +142,19 @@ class RandomInterceptDeviance:
         ds_dt = -0.5 * s**3 * da_dt
         h0 = self._gsum(2 * np.logaddexp(0, eta0) - 2 * y * eta0) + u**2
 
-        V = u[:, None] + s[:, None] * z[None, :]  # quadrature nodes per cluster, J x K
-        eta_k = eta_f[:, None] + theta * V[g]
-        mu_k = expit(eta_k)
-        h_k = self._gsum(2 * np.logaddexp(0, eta_k) - 2 * y[:, None] * eta_k) + V**2
-        log_terms = self.log_w[None, :] - (h_k - h0[:, None]) / 2
-        log_mult = logsumexp(log_terms, axis=1)
-        weight = np.exp(log_terms - log_mult[:, None])  # pi_jk, rows sum to one
+        if len(z) == 1:  # Laplace: the single node is the mode itself
+            V = u[:, None]
+            mu_k = mu0[:, None]
+            log_mult = np.zeros_like(u)
+            weight = np.ones((len(u), 1))
+        else:
+            V = u[:, None] + s[:, None] * z[None, :]  # quadrature nodes per cluster, J x K
+            eta_k = eta_f[:, None] + theta * V[g]
+            mu_k = expit(eta_k)
+            h_k = self._gsum(2 * np.logaddexp(0, eta_k) - 2 * y[:, None] * eta_k) + V**2
+            log_terms = self.log_w[None, :] - (h_k - h0[:, None]) / 2
+            log_mult = logsumexp(log_terms, axis=1)
+            weight = np.exp(log_terms - log_mult[:, None])  # pi_jk, rows sum to one
 
         deviance = float(np.sum(h0 + np.log(a) - 2 * log_mult))
 
@@ -258,7 +274,7 @@ def _logistic_start(X: np.ndarray, y: np.ndarray) -> np.ndarray:
     for _ in range(50):
         mu = expit(X @ beta)
         w = np.clip(mu * (1 - mu), 1e-10, None)
-        step = np.linalg.lstsq(X.T @ (w[:, None] * X), X.T @ (y - mu), rcond=None)[0]
+        step = np.linalg.solve(X.T @ (w[:, None] * X), X.T @ (y - mu))
         beta = beta + step
         if np.max(np.abs(step)) < 1e-10:
             break
@@ -296,7 +312,7 @@ def estimate_glmm(
     X = design.matrix(frame)
     y = frame[response].to_numpy(dtype=float)
     n = len(frame)
-    if np.linalg.matrix_rank(X) < X.shape[1]:
+    if not is_full_rank(X):
         raise AnalysisError(
             what="The fixed effects are collinear (the design matrix is rank deficient)",
             fix="Remove a term that is determined by the others (e.g. an LA-level indicator "
