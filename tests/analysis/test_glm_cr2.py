@@ -86,3 +86,19 @@ def test_separation_is_reported_as_a_failed_model() -> None:
     result = estimate_glm(data, "y", ["x"], cluster="la")
     assert not isinstance(result, GlmFit)
     assert not result.converged and "separation" in result.message
+
+
+def test_wild_score_bootstrap_enumerates_webb_draws_and_detects_a_large_effect() -> None:
+    from steward.analysis.glm import wild_score_bootstrap_pvalue
+    from steward.analysis.simulated_trial import simulate_trial
+
+    fixed = ["treatment_group", "C(wedge)", "C(local_authority)"]
+    strong = simulate_trial(n_children=4000, seed=2, odds_ratio=0.3)
+    p, draws = wild_score_bootstrap_pvalue(strong, "cla_status", fixed, "local_authority")
+    assert draws == 6**5
+    # with 5 clusters the smallest attainable p is 2 / 6**5 (the draw and its mirror image)
+    assert 2 / 6**5 <= p < 0.05
+    assert wild_score_bootstrap_pvalue(strong, "cla_status", fixed, "local_authority") == (p, draws)
+    null = simulate_trial(n_children=4000, seed=3, odds_ratio=1.0)
+    p_null, _ = wild_score_bootstrap_pvalue(null, "cla_status", fixed, "local_authority")
+    assert p_null > 0.05

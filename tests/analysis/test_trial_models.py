@@ -43,6 +43,8 @@ def test_every_model_is_fitted_or_reported_failed(tmp_path: Path) -> None:
     assert results["complete_case_ethnicity"].n < primary.n
     assert results["excluding_cross_contamination"].n < primary.n
     assert results["la_fixed_effects_cr2"].term("treatment_group").df == 4.0
+    wild = results["la_fixed_effects_cr2"].extra["wild_cluster_bootstrap"]
+    assert wild["draws"] == 6**5 and 0 < wild["p_value"] <= 1
     assert "treatment_group:la_readiness" in [
         t.term for t in results["interaction_treatment_group_x_la_readiness"].terms
     ]

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from steward.analysis.design import r_formula_text
-from steward.analysis.glm import GlmFit, estimate_glm
+from steward.analysis.glm import GlmFit, estimate_glm, wild_score_bootstrap_pvalue
 from steward.analysis.glmm import GlmmFit, estimate_glmm
 from steward.analysis.marginal_effects import attach_marginal_effect
 from steward.analysis.multiple_imputation import fit_imputed, impute_categories
@@ -72,9 +72,18 @@ def trial_models(data: pd.DataFrame, spec: TrialModelSpec) -> list[ModelResult]:
 
     def glm_fe() -> ModelResult:
         fit = estimate_glm(data, spec.response, fe_fixed, spec.group, "CR2", "la_fixed_effects_cr2")
-        if isinstance(fit, GlmFit):
-            return attach_marginal_effect(fit, data, spec.treatment).result
-        return fit
+        if not isinstance(fit, GlmFit):
+            return fit
+        p_value, draws = wild_score_bootstrap_pvalue(
+            data, spec.response, fe_fixed, spec.group, spec.treatment
+        )
+        fit.result.extra["wild_cluster_bootstrap"] = {
+            "term": spec.treatment,
+            "p_value": p_value,
+            "draws": draws,
+            "weights": "Webb six-point, restricted score bootstrap",
+        }
+        return attach_marginal_effect(fit, data, spec.treatment).result
 
     results.append(
         _guard(
