@@ -1,19 +1,20 @@
 """Search of the generalisation lattice for the optimal full-domain generalisation.
 
-Two phases, after the Flash/OLA family of algorithms:
+After the Flash/OLA family of algorithms:
 
-1. **Predictive tagging** (when every privacy model is monotone under the suppression limit):
-   for each untagged node, walk a greedy path up the lattice and binary-search it; a node that
-   satisfies the models tags all its generalisations as satisfying, one that does not tags all
-   its specialisations as failing. Every node ends tagged, and every *minimal* satisfying node
-   has been checked.
-2. **Bounded scoring**: the utility of candidate nodes is computed bottom-up; a node whose lower
-   bound (utility ignoring suppression, monotone in generalisation) is no better than the best
-   found so far is pruned together with all its generalisations. Without suppression the bound
-   is the utility itself, so this phase reduces to "the best minimal satisfying node".
+* **Predictive tagging** (when every privacy model is monotone under the suppression limit):
+  for each untagged node, walk a path up the lattice and binary-search it; a node that
+  satisfies the models tags all its generalisations as satisfying, one that does not tags all
+  its specialisations as failing. Every node ends tagged, and every *minimal* satisfying node
+  has been checked. Without suppression every utility measure is monotone, so the best of the
+  minimal satisfying nodes is the optimum and the search ends here.
+* **Bounded scoring** (with suppression, where utility is not monotone): a greedy descent from
+  the top gives a first solution; then every node that may still beat it is scored bottom-up.
+  A node whose lower bound (utility ignoring suppression, monotone in generalisation) is no
+  better than the best so far is pruned with all its generalisations, also during tagging.
 
-Frames (distinct generalised rows with counts) are rolled up from a cached less generalised
-node, so each check costs a sort of a few thousand rows.
+Frames (distinct generalised rows with counts) are rolled up from the smallest cached less
+generalised frame, so a check groups a few thousand rows rather than every record.
 """
 
 from __future__ import annotations
@@ -246,6 +247,9 @@ class Search:
     def run(self) -> SearchOutcome:
         """Run both phases; stops early (complete=False) when the time limit passes."""
         if self.monotone and self.max_suppressed == 0:
+            if self.deadline is not None:
+                # Best effort: the top node is a fallback answer if time runs out at once.
+                self._check(self.lattice.size - 1)
             # Every measure is monotone without suppression: a node tagged satisfying lies above
             # a scored one that is at least as good, so tagging alone finds the optimum.
             complete = self._tag_all()
