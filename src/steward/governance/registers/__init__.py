@@ -1,0 +1,1 @@
+"""Accountability registers: complaints, disclosures under a legal obligation, data breaches."""
