@@ -217,12 +217,16 @@ class Search:
     def _prune_by_bound(self, node: int, result: Evaluation) -> bool:
         """Prune the node and all its generalisations when its bound cannot beat the best.
 
-        The bound holds whether or not the node satisfies the models, and generalisations only
-        lose ties, so an equal bound prunes too.
+        The bound holds whether or not the node satisfies the models. Ties go to the less
+        generalised node, so an equal bound prunes only above the best node's height.
         """
         if self.best is None:
             return False
-        if self.utility.lower_bound(self.metric, result.frame) < self.best_score:
+        bound = self.utility.lower_bound(self.metric, result.frame)
+        if bound < self.best_score:
+            return False
+        height = self.lattice.height_of
+        if bound == self.best_score and height[node] <= height[self.best]:
             return False
         self.pruned.reshape(self.lattice.shape)[self.lattice.above(node)] = True
         return True
