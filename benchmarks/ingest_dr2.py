@@ -29,13 +29,26 @@ from typing import Any
 
 OUT = Path(__file__).resolve().parent / ".out"
 
-_STEWARD_RUN = """
-import json, resource, sys, time
+# Both measured scripts start the same way: imports, then one tiny workbook read end to end, so
+# lazily loaded libraries are in the "after imports" figure and not charged to the big file.
+_WARM_UP = """
+import io, json, resource, sys, tempfile, time
 from pathlib import Path
-import psutil
+import psutil, fastexcel, pyarrow, pyarrow.compute, pyarrow.acero, pyarrow.dataset, xlsxwriter
 from steward.returns import read_return, validate
-import fastexcel, pyarrow, pyarrow.compute, pyarrow.acero, pyarrow.dataset  # imported once per process
+tiny = Path(tempfile.mkdtemp()) / "rochdale_dr2_jan20.xlsx"
+wb = xlsxwriter.Workbook(str(tiny))
+ws = wb.add_worksheet("Referrals")
+ws.write_row(0, 0, ["Child ID", "Case ID", "Referral date", "Year and month of birth", "Gender"])
+ws.write_row(1, 0, ["001", "R1", "03/01/2020", "2012-05", "M"])
+wb.close()
+validate(read_return(tiny))
 before = psutil.Process().memory_info().rss
+"""
+
+_STEWARD_RUN = (
+    _WARM_UP
+    + """
 start = time.perf_counter()
 validated = validate(read_return(Path(sys.argv[1])))
 seconds = time.perf_counter() - start
@@ -45,18 +58,18 @@ quarantined = sum(t.quarantined.num_rows for t in validated.tables)
 print(json.dumps({"seconds": seconds, "rows": rows, "quarantined": quarantined,
                   "peak_rss": peak, "rss_after_imports": before}))
 """
+)
 
-
-_CALAMINE_ONLY = """
-import json, resource, sys
-import psutil, fastexcel, pyarrow
-before = psutil.Process().memory_info().rss
+_CALAMINE_ONLY = (
+    _WARM_UP
+    + """
 reader = fastexcel.read_excel(sys.argv[1])
 for name in reader.sheet_names:
     reader.load_sheet(name, header_row=None, skip_rows=0, dtypes="string", eager=True)
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 print(json.dumps({"peak_rss": peak, "rss_after_imports": before}))
 """
+)
 
 
 def build(rows: int, seed: int) -> Path:
@@ -180,18 +193,21 @@ def main() -> None:
           f"{base_rows / base_seconds:>10,.0f} rows/s (pandas + openpyxl + apply)")  # fmt: skip
 
     speedup = (steward["rows"] / steward["seconds"]) / (base_rows / base_seconds)
-    peak, imported = steward["peak_rss"], steward["rss_after_imports"]
     print(f"speed-up: {speedup:.1f}x (target >= 20x)")
+    # Memory: the worst of the runs (the high-water mark varies with allocator timing).
+    worst = max(runs, key=lambda r: r["peak_rss"] - r["rss_after_imports"])
+    peak, grown = worst["peak_rss"], worst["peak_rss"] - worst["rss_after_imports"]
     print(
         f"peak memory: {peak / 1024**2:.0f} MiB = {peak / size:.1f}x file size for the whole "
-        f"process; {(peak - imported) / 1024**2:.0f} MiB = {(peak - imported) / size:.1f}x "
-        "above the process after imports (target <= 5x)"
+        f"process; {grown / 1024**2:.0f} MiB = {grown / size:.1f}x above the process after "
+        "imports (target <= 5x)"
     )
-    calamine = run_steward(path, _CALAMINE_ONLY)
-    grown = calamine["peak_rss"] - calamine["rss_after_imports"]
+    alone = [run_steward(path, _CALAMINE_ONLY) for _ in range(max(1, args.repeat))]
+    sizes = sorted(r["peak_rss"] - r["rss_after_imports"] for r in alone)
     print(
-        f"  of which fastexcel/calamine loading the sheets alone: {grown / 1024**2:.0f} MiB = "
-        f"{grown / size:.1f}x file size (calamine holds each whole sheet's cells at once)"
+        f"  fastexcel/calamine loading the sheets alone: {sizes[0] / 1024**2:.0f}-"
+        f"{sizes[-1] / 1024**2:.0f} MiB = {sizes[0] / size:.1f}-{sizes[-1] / size:.1f}x file "
+        "size (calamine materialises each whole sheet's cells before Arrow sees them)"
     )
 
 
