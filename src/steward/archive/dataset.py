@@ -190,12 +190,28 @@ def dataset_sql(plan: DatasetPlan) -> str:
 
 def read_dataset(con: duckdb.DuckDBPyConnection, plan: DatasetPlan) -> pd.DataFrame:
     """Read the person-level dataset; a linked table missing from the store is a ConfigError."""
-    tables = {row[0] for row in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
-    for index, (table, _) in enumerate(plan.linked):
+    listed = con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    tables = {row[0] for row in listed}
+    for index, (table, names) in enumerate(plan.linked):
         if table not in tables:
             raise ConfigError(
                 what=f"The archive profile links a table {table!r} that the store does not have",
                 fix="Correct the table name, or load the table before building the archive.",
                 where=plan.profile.where(f"linked[{index}].table"),
             )
+        present = {
+            row[0]
+            for row in con.execute(
+                "SELECT column_name FROM information_schema.columns WHERE table_name = ?",
+                [table],
+            ).fetchall()
+        }
+        for name in names:
+            if name not in present:
+                raise ConfigError(
+                    what=f"The archive profile names a column {name!r} that the table "
+                    f"{table!r} does not have",
+                    fix=f"Use only its columns: {', '.join(sorted(present))}.",
+                    where=plan.profile.where(f"linked[{index}].columns.{name}"),
+                )
     return con.execute(dataset_sql(plan)).df()
