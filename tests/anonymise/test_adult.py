@@ -80,6 +80,8 @@ def test_published_optima_with_ten_percent_suppression(
     assert 0 < result.suppressed <= 3016
     # Suppressed records have every quasi-identifier replaced by "*".
     kept = result.table[(result.table[ADULT_QIS] != "*").any(axis=1)]
+    assert (result.table[result.suppressed_rows][ADULT_QIS] == "*").all().all()
+    assert int(result.suppressed_rows.sum()) == result.suppressed
     assert len(kept) == len(adult) - result.suppressed
     assert pycanon.anonymity.k_anonymity(kept, ADULT_QIS) >= 5
 

@@ -53,6 +53,8 @@ class AnonymisationResult:
     metric: str = "dm"
     suppression_limit: float = 0.0
     models: list[dict[str, object]] = field(default_factory=list)
+    # True for each record (in input order) whose quasi-identifiers were all suppressed.
+    suppressed_rows: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=bool))
 
     def report(self) -> dict[str, Any]:
         """The JSON report: levels, utility, suppression, search effort and output risk."""
@@ -181,6 +183,7 @@ def anonymise(
         metric=metric,
         suppression_limit=suppression_limit,
         models=[m.describe() for m in models],
+        suppressed_rows=suppressed_records,
     )
 
 
