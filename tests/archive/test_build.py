@@ -10,12 +10,12 @@ import duckdb
 import pandas as pd
 import pyarrow.parquet as pq
 import pyreadstat
-import pytest
 from pycanon import anonymity
 
 from steward.archive import archived_in, build_archive, erasure_answer, load_profile, package_digest
 from steward.archive.writers import DTA_TIMESTAMP, sha256_file
 from steward.workspace import Workspace
+
 from .conftest import BUILD_DAY
 
 DATA_FILES = ("data/referrals.csv", "data/referrals.parquet", "data/referrals.dta")
@@ -72,9 +72,7 @@ def test_package_is_k_anonymous_labelled_and_self_describing(
     assert [p.name for p in tmp_path.iterdir() if p.name != "ws"] == ["archive"]
 
 
-def test_no_pseudonym_appears_anywhere_in_the_package(
-    workspace: Workspace, tmp_path: Path
-) -> None:
+def test_no_pseudonym_appears_anywhere_in_the_package(workspace: Workspace, tmp_path: Path) -> None:
     out = tmp_path / "archive"
     build_archive(workspace, out, seed=1, today=BUILD_DAY)
     con = duckdb.connect(str(workspace.store_file), read_only=True)

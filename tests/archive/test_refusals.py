@@ -30,7 +30,9 @@ def _nothing_written(workspace: Workspace, tmp_path: Path) -> None:
     assert not (tmp_path / "archive").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".building")]
     con = duckdb.connect(str(workspace.store_file), read_only=True)
-    tables = {r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()}
+    tables = {
+        r[0] for r in con.execute("SELECT table_name FROM information_schema.tables").fetchall()
+    }
     if "archive_lineage" in tables:
         assert con.execute("SELECT count(*) FROM archive_lineage").fetchone() == (0,)
     con.close()
@@ -117,7 +119,9 @@ def test_a_category_the_registry_marks_non_archivable_is_refused(
     _nothing_written(workspace, tmp_path)
 
 
-def test_a_linked_store_table_column_that_does_not_exist(workspace: Workspace, tmp_path: Path) -> None:
+def test_a_linked_store_table_column_that_does_not_exist(
+    workspace: Workspace, tmp_path: Path
+) -> None:
     linked = [{"table": "dr3_neet", "columns": {"main_activity": None, "salary": None}}]
     profile = parse_profile({**yaml.safe_load(DEFAULT_PROFILE.read_text()), "linked": linked},
                             source="p.yaml")  # fmt: skip
@@ -159,8 +163,8 @@ def test_an_existing_package_is_never_overwritten(workspace: Workspace, tmp_path
 
 
 def test_l_diversity_on_the_outcome(workspace: Workspace, tmp_path: Path) -> None:
-    from pycanon import anonymity
     import pandas as pd
+    from pycanon import anonymity
 
     profile = load_profile(_profile_file(tmp_path, l=2, suppression_limit=0.2))
     build = build_archive(workspace, tmp_path / "archive", profile=profile, today=BUILD_DAY)

@@ -31,7 +31,15 @@ import numpy as np
 import pandas as pd
 
 import steward
-from steward.anonymise import Hierarchy, KAnonymity, LDiversity, PrivacyModel, RiskReport, anonymise, risk_of_table
+from steward.anonymise import (
+    Hierarchy,
+    KAnonymity,
+    LDiversity,
+    PrivacyModel,
+    RiskReport,
+    anonymise,
+    risk_of_table,
+)
 from steward.anonymise.hierarchy import SUPPRESSED
 from steward.archive import hierarchies
 from steward.archive.codebook import codebook_data, codebook_markdown
@@ -105,7 +113,9 @@ def build_archive(
         table = encode(published, variables)
         step("writing the package")
         out.parent.mkdir(parents=True, exist_ok=True)
-        building = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent))
+        building = Path(
+            tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".building", dir=out.parent)
+        )
         try:
             version, package_sha = _write_package(
                 building, table, variables, plan, report, seed=seed, today=today,
@@ -131,7 +141,10 @@ def build_archive(
 def _qi_text(column: pd.Series) -> pd.Series:
     """Quasi-identifier values as the text the hierarchies hold; missing values labelled."""
     missing = column.isna()
-    if pd.api.types.is_bool_dtype(column) or column.dropna().map(type).eq(bool).all() and len(column.dropna()):
+    present = column.dropna()
+    if pd.api.types.is_bool_dtype(column) or (
+        len(present) and all(isinstance(v, bool | np.bool_) for v in present)
+    ):
         text = column.map({True: hierarchies.YES, False: hierarchies.NO})
     elif pd.api.types.is_datetime64_any_dtype(column):
         text = column.dt.strftime("%Y-%m-%d")
@@ -203,7 +216,15 @@ def _variables(
     published: pd.DataFrame, plan: DatasetPlan, levels: dict[str, int], qis: dict[str, Hierarchy]
 ) -> list[Variable]:
     profile = plan.profile
-    variables = [plain(ARCHIVE_ID, "Archive record id (random; links to nothing)", "text", None, published[ARCHIVE_ID])]
+    variables = [
+        plain(
+            ARCHIVE_ID,
+            "Archive record id (random; links to nothing)",
+            "text",
+            None,
+            published[ARCHIVE_ID],
+        )
+    ]
     for name, column in plan.columns.items():
         kind = profile.quasi_identifiers.get(name)
         values = published[name]
@@ -252,11 +273,14 @@ def _write_package(
     write_json({"archive_version": version, **public}, folder / "risk_report.json")
     (folder / "risk_report.md").write_text(risk_report_markdown(version, public), encoding="utf-8")
     files = {
-        path.relative_to(folder).as_posix(): {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+        path.relative_to(folder).as_posix(): {
+            "sha256": sha256_file(path),
+            "bytes": path.stat().st_size,
+        }
         for path in sorted(folder.rglob("*"))
         if path.is_file()
     }
-    package_sha = package_digest({k: v["sha256"] for k, v in files.items()})
+    package_sha = package_digest({k: str(v["sha256"]) for k, v in files.items()})
     manifest = {
         "archive_version": version,
         "build_date": today.isoformat(),

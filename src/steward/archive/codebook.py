@@ -20,7 +20,11 @@ def codebook_data(
             "name": profile.dataset,
             "records": records,
             "unit": "child (first referral)",
-            "formats": [f"{profile.dataset}.csv", f"{profile.dataset}.parquet", f"{profile.dataset}.dta"],
+            "formats": [
+                f"{profile.dataset}.csv",
+                f"{profile.dataset}.parquet",
+                f"{profile.dataset}.dta",
+            ],
         },
         "anonymisation": {
             "k": profile.k,
@@ -52,11 +56,19 @@ def codebook_markdown(
     ]
     for v in variables:
         gen = v.generalisation
-        applied = f"{gen['level_name']} (level {gen['level']} of {gen['description']})" if gen else "none"
+        applied = (
+            f"{gen['level_name']} (level {gen['level']} of {gen['description']})" if gen else "none"
+        )
         lines.append(f"| `{v.name}` | {v.label} | {v.kind} | {applied} | {v.missing or 'none'} |")
     for v in variables:
         if not v.categories:
             continue
-        lines += ["", f"## `{v.name}`: {v.label}", "", "| Code | Value | Label | Records |", "|---|---|---|---|"]
+        lines += [
+            "",
+            f"## `{v.name}`: {v.label}",
+            "",
+            "| Code | Value | Label | Records |",
+            "|---|---|---|---|",
+        ]
         lines += [f"| {c.code} | {c.value} | {c.label} | {c.count} |" for c in v.categories]
     return "\n".join(lines) + "\n"

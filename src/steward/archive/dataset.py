@@ -48,16 +48,16 @@ REFERRALS: dict[str, DatasetColumn] = {
     "gender": DatasetColumn("f.gender", "gender", "Gender", "text"),
     "ethnicity": DatasetColumn("f.ethnicity", "ethnicity", "Ethnicity", "text"),
     "disabled": DatasetColumn("f.disabled", "disability", "Disabled", "flag"),
-    "uasc": DatasetColumn(
-        "f.uasc", "uasc_status", "Unaccompanied asylum-seeking child", "flag"
-    ),
+    "uasc": DatasetColumn("f.uasc", "uasc_status", "Unaccompanied asylum-seeking child", "flag"),
     "referral_nfa": DatasetColumn(
         "f.referral_nfa", "social_care_event", "First referral led to no further action", "flag"
     ),
     "previous_cpp": DatasetColumn(
-        "f.previous_cpp", "social_care_event",
-        "Number of previous Child Protection Plans at first referral", "integer",
-    ),  # fmt: skip
+        "f.previous_cpp",
+        "social_care_event",
+        "Number of previous Child Protection Plans at first referral",
+        "integer",
+    ),
     "fsm_ever": DatasetColumn(
         "f.fsm_ever", "la_education_flags", "Ever eligible for free school meals", "flag"
     ),
@@ -65,13 +65,17 @@ REFERRALS: dict[str, DatasetColumn] = {
         "f.pupil_premium", "la_education_flags", "Eligible for pupil premium", "flag"
     ),
     "child_protection_plan": DatasetColumn(
-        "coalesce(cp.last_start >= f.referral_date, false)", "social_care_event",
-        "Child Protection Plan started on or after the first referral", "flag",
-    ),  # fmt: skip
+        "coalesce(cp.last_start >= f.referral_date, false)",
+        "social_care_event",
+        "Child Protection Plan started on or after the first referral",
+        "flag",
+    ),
     "looked_after": DatasetColumn(
-        "coalesce(cla.last_start >= f.referral_date, false)", "social_care_event",
-        "Became looked after on or after the first referral", "flag",
-    ),  # fmt: skip
+        "coalesce(cla.last_start >= f.referral_date, false)",
+        "social_care_event",
+        "Became looked after on or after the first referral",
+        "flag",
+    ),
 }
 
 
@@ -165,7 +169,7 @@ def dataset_sql(plan: DatasetPlan) -> str:
         source = f'"{table}_current"' if table in EVENT_TABLES else f'"{table}"'
         cols = ", ".join(f'"{n}"' for n in names)
         joins.append(
-            f'LEFT JOIN (SELECT child_pid, {cols} FROM {source} QUALIFY row_number() OVER '
+            f"LEFT JOIN (SELECT child_pid, {cols} FROM {source} QUALIFY row_number() OVER "
             f'(PARTITION BY child_pid ORDER BY {cols}) = 1) AS "l{index}" '
             f'ON "l{index}".child_pid = f.child_pid'
         )

@@ -7,6 +7,7 @@ codebook prints as "generalisation applied". Missing values are a category of th
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Callable, Iterable
 
 from steward.anonymise import Hierarchy
@@ -32,7 +33,7 @@ AGE_BANDS = (1, 5, 10, 16)
 def _age_band(years: int) -> str:
     if years < AGE_BANDS[0]:
         return "under 1"
-    for lower, upper in zip(AGE_BANDS, AGE_BANDS[1:], strict=False):
+    for lower, upper in itertools.pairwise(AGE_BANDS):
         if years < upper:
             return f"{lower}-{upper - 1}"
     return f"{AGE_BANDS[-1]}+"

@@ -38,8 +38,11 @@ def risk_report_data(
         "records_published": records_in - suppressed,
         "suppressed": suppressed,
         "utility": {**result.metrics, "suppressed_share": suppressed / records_in},
-        "search": {"optimal": result.optimal, "nodes_checked": result.nodes_checked,
-                   "lattice_size": result.lattice_size},  # fmt: skip
+        "search": {
+            "optimal": result.optimal,
+            "nodes_checked": result.nodes_checked,
+            "lattice_size": result.lattice_size,
+        },
         "risk": risk.as_dict(),
         "passed": True,
     }
@@ -63,7 +66,13 @@ def risk_report_markdown(version: str, report: dict[str, Any]) -> str:
     ]
     for name, gen in report["generalisation"].items():
         lines.append(f"| `{name}` | {gen['level']} of {gen['height'] - 1} | {gen['level_name']} |")
-    lines += ["", "## Re-identification risk (published table)", "", "| Measure | Value |", "|---|---|"]
+    lines += [
+        "",
+        "## Re-identification risk (published table)",
+        "",
+        "| Measure | Value |",
+        "|---|---|",
+    ]
     for key in ("prosecutor_highest", "prosecutor_average", "records_at_risk", "journalist_highest",
                 "journalist_average", "marketer", "sample_uniqueness",
                 "population_uniqueness_pitman", "population_uniqueness_zayatz",
@@ -71,6 +80,12 @@ def risk_report_markdown(version: str, report: dict[str, Any]) -> str:
         value = risk.get(key)
         lines.append(f"| {key} | {'n/a' if value is None else f'{value:.4f}'} |")
     lines.append(f"| threshold (highest prosecutor risk) | {report['max_prosecutor_risk']} |")
-    lines += ["", "## Utility (information loss; lower is better)", "", "| Measure | Value |", "|---|---|"]
+    lines += [
+        "",
+        "## Utility (information loss; lower is better)",
+        "",
+        "| Measure | Value |",
+        "|---|---|",
+    ]
     lines += [f"| {k} | {v:.4f} |" for k, v in report["utility"].items()]
     return "\n".join(lines) + "\n"

@@ -103,7 +103,7 @@ def plain(name: str, label: str, kind: str, category: str | None, column: pd.Ser
 
 def encode(frame: pd.DataFrame, variables: list[Variable]) -> pd.DataFrame:
     """The package table for CSV and Parquet: labels as text, flags 0/1, nullable integers."""
-    out = {}
+    out: dict[str, pd.Series] = {}
     for var in variables:
         column = frame[var.name]
         if var.kind == "flag":
@@ -119,7 +119,7 @@ def stata_frame(
     table: pd.DataFrame, variables: list[Variable]
 ) -> tuple[pd.DataFrame, dict[str, dict[int | float, str]]]:
     """The Stata table (categorical variables as labelled integer codes) and its value labels."""
-    out = {}
+    out: dict[str, pd.Series] = {}
     value_labels: dict[str, dict[int | float, str]] = {}
     for var in variables:
         column = table[var.name]
