@@ -21,7 +21,7 @@ from steward.returns.validate import ValidatedReturn
 from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES, LocalAuthority
 from steward.workspace import Workspace
 
-SUPPORTED_SUFFIXES = (".xlsx", ".csv")
+SUPPORTED_SUFFIXES = (".xlsx", ".csv", ".xml")
 
 
 @dataclass
@@ -108,7 +108,7 @@ class IngestRun:
         gate.require(PIPELINE_STEPS["ingest"])
         gate.require(PIPELINE_STEPS["pseudonymise"])
         keys = workspace.keys
-        self._pseudonym_key = keys.load("pseudonym")
+        self.pseudonym_key = keys.load("pseudonym")
         master = keys.load("master")
         self.landing = Landing(workspace.landing, master)
         self.quarantine = Quarantine(workspace.quarantine, master)
@@ -122,6 +122,7 @@ class IngestRun:
 
     def ingest_file(self, path: Path) -> FileOutcome:
         """Read, validate, pseudonymise and load one file; raises ``UserError`` if unreadable."""
+        from steward.ingest_statutory import ingest_cin, ingest_ssda903, statutory_kind
         from steward.pseudonymise.table import pseudonymise_table
         from steward.returns import read_return, validate
         from steward.store import SubmissionRecord
@@ -129,11 +130,16 @@ class IngestRun:
         submission_id = file_sha256(path)
         if self.store.has_submission(submission_id):
             return FileOutcome(path, "already_ingested", submission_id=submission_id)
+        kind = statutory_kind(path)
+        if kind == "cin":
+            return ingest_cin(self, path, submission_id)
+        if kind == "ssda903":
+            return ingest_ssda903(self, path, submission_id)
         reading = read_return(path, local_authorities=self.local_authorities)
         validated = validate(reading)
         tables = {
             vt.table.name: pseudonymise_table(
-                vt.table, with_provenance(vt.valid, validated, vt.sheet), self._pseudonym_key
+                vt.table, with_provenance(vt.valid, validated, vt.sheet), self.pseudonym_key
             )
             for vt in validated.tables
         }
@@ -155,17 +161,9 @@ class IngestRun:
             tables,
         )
         self.validated.append(validated)
-        rows = {name: table.num_rows for name, table in tables.items()}
-        self.audit.record(
-            self.actor, "pseudonymise", "submission", submission_id,
-            details={"tables": rows, "la_code": validated.la_code},
-        )  # fmt: skip
-        self.audit.record(
-            self.actor, "ingest", "submission", submission_id,
-            details={"status": "loaded", "la_code": validated.la_code,
-                     "return_type": validated.return_type,
-                     "return_month": validated.return_month.strftime("%Y-%m"),
-                     "rows": sum(rows.values()), "quarantined": quarantined},
+        self.record_loaded(
+            submission_id, validated.la_code, validated.return_type, validated.return_month,
+            tables, quarantined,
         )  # fmt: skip
         return FileOutcome(
             path,
@@ -178,6 +176,21 @@ class IngestRun:
             quarantined=quarantined,
             decisions=list(validated.decisions),
         )
+
+    def record_loaded(
+        self, submission_id: str, la_code: str, return_type: str, month: dt.date,
+        tables: dict[str, pa.Table], quarantined: int,
+    ) -> None:  # fmt: skip
+        """Audit a loaded submission: its hash, LA, kind and counts, never its content."""
+        rows = {name: table.num_rows for name, table in tables.items()}
+        self.audit.record(self.actor, "pseudonymise", "submission", submission_id,
+                          details={"tables": rows, "la_code": la_code})  # fmt: skip
+        self.audit.record(
+            self.actor, "ingest", "submission", submission_id,
+            details={"status": "loaded", "la_code": la_code, "return_type": return_type,
+                     "return_month": month.strftime("%Y-%m"), "rows": sum(rows.values()),
+                     "quarantined": quarantined},
+        )  # fmt: skip
 
     def write_quality_report(self) -> Path | None:
         from steward.returns import write_quality_report

@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from steward.pseudonymise.table import output_columns, store_event_key
 from steward.returns.layout import TABLES, ReturnTable
+from steward.store.statutory import STATUTORY_TABLES
 
 SPECIAL_CATEGORIES = frozenset({"ethnicity", "disability"})
 
@@ -122,7 +123,21 @@ SUBJECT_FLAGS = StoreTable(
 )
 FLAGS = ("restricted", "objected", "erased")
 
-EVENT_TABLES: dict[str, StoreTable] = {t.name: _event_table(t) for t in TABLES}
+
+def _statutory_table(name: str) -> StoreTable:
+    columns, event_key = STATUTORY_TABLES[name]
+    provenance = tuple(
+        StoreColumn(c, t, "provenance")
+        for c, t in zip(PROVENANCE_COLUMNS, (pa.string(), pa.date32(), pa.string(), pa.string(),
+                                             pa.int64()), strict=True)
+    )  # fmt: skip
+    return StoreTable(name, tuple(StoreColumn(*c) for c in columns) + provenance, event_key)
+
+
+EVENT_TABLES: dict[str, StoreTable] = {
+    **{t.name: _event_table(t) for t in TABLES},
+    **{name: _statutory_table(name) for name in STATUTORY_TABLES},
+}
 STORE_TABLES: dict[str, StoreTable] = {
     **EVENT_TABLES,
     SUBMISSIONS.name: SUBMISSIONS,

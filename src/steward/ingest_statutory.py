@@ -1,0 +1,182 @@
+"""Ingest of the statutory returns: CIN census XML and SSDA903 CSV tables.
+
+Same guarantees as the evaluation's own returns: refused before anything is stored if the file
+is unreadable or from an LA outside the study; rows that break a blocking rule quarantined
+(encrypted, with the reason); everything else pseudonymised and loaded in one store transaction.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from steward.errors import InputFileError, Location
+from steward.pseudonymise.statutory import pseudonymise_cin, pseudonymise_ssda903
+from steward.returns.cin_census.validate import read_cin_census
+from steward.returns.detect import normalise_heading, parse_month
+from steward.returns.ssda903.periods import periods_of_care_sql
+from steward.returns.ssda903.reader import read_ssda903
+from steward.returns.ssda903.spec import identify
+from steward.study.local_authorities import LocalAuthority
+
+if TYPE_CHECKING:
+    from steward.ingest import FileOutcome, IngestRun
+
+
+def statutory_kind(path: Path) -> str | None:
+    """'cin' for XML, 'ssda903' for a CSV whose header is an SSDA903 table, else None."""
+    with path.open("rb") as fh:
+        head = fh.read(4096)
+    if head.lstrip(b"\xef\xbb\xbf \t\r\n").startswith(b"<"):
+        return "cin"
+    if path.suffix.lower() == ".csv":
+        first = head.decode("utf-8", errors="replace").lstrip("\ufeff").splitlines()[:1]
+        if first and identify(first[0].split(","))[0] is not None:
+            return "ssda903"
+    return None
+
+
+def _study_la(code: str, las: Sequence[LocalAuthority], path: Path) -> LocalAuthority:
+    la = next((a for a in las if a.code == code), None)
+    if la is None:
+        raise InputFileError(
+            what=f"{path.name} comes from local authority {code}, which is not in the study",
+            fix="Ingest returns of the study's LAs only ("
+            + ", ".join(f"{a.name} {a.code}" for a in las)
+            + "), or add the LA to the study definition.",
+            where=Location(file=path.name),
+        )
+    return la
+
+
+def _la_from_path(path: Path, las: Sequence[LocalAuthority]) -> LocalAuthority:
+    """SSDA903 files carry no LA: take it from the file or folder name (slug, name or code)."""
+    for part in (path.stem, path.parent.name):
+        words = normalise_heading(part).replace("_", " ").split()
+        found = [a for a in las if a.slug in words or a.code in words
+                 or normalise_heading(a.name) in " ".join(words)]  # fmt: skip
+        if len(found) == 1:
+            return found[0]
+    raise InputFileError(
+        what=f"cannot tell which local authority sent {path.name}",
+        fix="SSDA903 files do not name their LA: put it in the file or folder name, e.g. "
+        "norfolk/episodes.csv or 926_episodes.csv.",
+        where=Location(file=path.name),
+    )
+
+
+def _collection_end(data: pa.Table) -> dt.date:
+    """The 31 March closing the collection year of the latest date in the table."""
+    latest = max(
+        (v for c in data.column_names if pa.types.is_date(data[c].type)
+         for v in data[c].to_pylist() if v is not None),
+        default=dt.date.today(),
+    )  # fmt: skip
+    year = latest.year + (1 if (latest.month, latest.day) > (3, 31) else 0)
+    return dt.date(year, 3, 31)
+
+
+def ingest_cin(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
+    from steward.ingest import FileOutcome
+    from steward.store import SubmissionRecord
+
+    header, batches = read_cin_census(path)
+    la = _study_la(header.la_code, run.local_authorities, path)
+    reference = header.reference_date or dt.date(header.collection_year, 3, 31)
+    parts: dict[str, list[pa.Table]] = {}
+    children = quarantined = 0
+    for batch in batches:
+        children += batch.children
+        if batch.quarantined.num_rows:
+            run.quarantine.put(
+                batch.quarantined.append_column("reason", batch.quarantined["reasons"])
+            )
+            quarantined += batch.quarantined.num_rows
+        stored = pseudonymise_cin(
+            batch.tables, key=run.pseudonym_key, la_code=la.code, reference_date=reference,
+            collection_year=header.collection_year, submission_id=submission_id,
+        )  # fmt: skip
+        for name, table in stored.items():
+            parts.setdefault(name, []).append(table)
+    tables = {name: pa.concat_tables(ts) for name, ts in parts.items()}
+    run.landing.put(path)
+    run.store.load(
+        SubmissionRecord(submission_id, la.code, "cin", reference, path.name, quarantined), tables
+    )
+    run.record_loaded(submission_id, la.code, "cin", reference, tables, quarantined)
+    return FileOutcome(
+        path, "loaded", submission_id=submission_id, la_code=la.code, return_type="cin",
+        return_month=reference, rows=children, quarantined=quarantined,
+        decisions=[f"CIN census {header.label} from the header; LA {la.name} ({la.code})"],
+    )  # fmt: skip
+
+
+def ingest_ssda903(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
+    from steward.ingest import FileOutcome
+    from steward.store import SubmissionRecord
+
+    reading = read_ssda903(path)
+    la = _la_from_path(path, run.local_authorities)
+    month = parse_month(path.stem) or _collection_end(reading.data)
+    stored = pseudonymise_ssda903(
+        reading.table.name, reading.data, key=run.pseudonym_key, la_code=la.code,
+        return_month=month, submission_id=submission_id,
+    )  # fmt: skip
+    tables = {} if stored is None else {reading.table.name: stored}
+    if reading.table.name == "s903_episodes" and stored is not None:
+        tables["s903_periods_of_care"] = _periods(stored)
+    if reading.quarantined.num_rows:
+        run.quarantine.put(
+            reading.quarantined.append_column("reason", reading.quarantined["reasons"])
+        )
+    run.landing.put(path)
+    quarantined = reading.quarantined.num_rows
+    run.store.load(
+        SubmissionRecord(submission_id, la.code, "ssda903", month, path.name, quarantined), tables
+    )
+    run.record_loaded(submission_id, la.code, "ssda903", month, tables, quarantined)
+    decisions = [f"SSDA903 {reading.table.name.removeprefix('s903_')} table from its columns "
+                 f"({reading.encoding}); LA {la.name} ({la.code})"]  # fmt: skip
+    if stored is None:
+        decisions.append("table not kept: the evaluation does not use it (data minimisation)")
+    return FileOutcome(
+        path, "loaded", submission_id=submission_id, la_code=la.code, return_type="ssda903",
+        return_month=month, rows=reading.rows_in, quarantined=quarantined, decisions=decisions,
+    )  # fmt: skip
+
+
+def _periods(episodes: pa.Table) -> pa.Table:
+    """Periods of care from the (pseudonymised) episodes of one submission."""
+    import duckdb
+
+    con = duckdb.connect()
+    renamed = episodes.rename_columns(
+        ["DECOM" if c == "episode_start_date" else "DEC" if c == "episode_end_date"
+         else "RNE" if c == "reason_new_episode" else "LS" if c == "legal_status" else c
+         for c in episodes.column_names]
+    )  # fmt: skip
+    con.register("episodes", renamed)
+    periods = con.sql(periods_of_care_sql("episodes", child='"child_pid"')).to_arrow_table()
+    first = episodes.slice(0, 1)
+    n = periods.num_rows
+    extra = {
+        c: pa.array([first[c][0].as_py() if first.num_rows else None] * n, first[c].type)
+        for c in ("la_code", "return_month", "submission_id")
+    }
+    return pa.table(
+        {
+            "child_pid": periods["child_pid"],
+            "period_no": periods["period_no"].cast(pa.int64()),
+            "period_start": periods["period_start"],
+            "period_end": periods["period_end"],
+            "episodes": periods["episodes"].cast(pa.int64()),
+            "first_legal_status": periods["first_legal_status"],
+            **extra,
+            "source_sheet": pa.array(["s903_periods_of_care"] * n, pa.string()),
+            "source_row": pa.array(range(1, n + 1), pa.int64()),
+        }
+    )
