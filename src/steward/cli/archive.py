@@ -1,0 +1,83 @@
+"""``steward archive``: build the anonymised archive package; look up a child's lineage.
+
+Examples::
+
+    steward archive build --workspace ws --out ws/outputs/archive/2026-11 --seed 20261127
+    steward archive build --profile my_profile.yaml --out pkg
+    steward archive lineage CHILD_PID --workspace ws
+
+Registered by the main app as ``app.add_typer(archive.app, name="archive")``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from steward.cli.common import WorkspaceOption, console, user_errors
+
+app = typer.Typer(help="The anonymised archive package and its lineage.", no_args_is_help=True)
+
+
+@app.command()
+def build(
+    out: Annotated[Path, typer.Option("--out", help="New folder to write the package into.")],
+    workspace: WorkspaceOption = Path("."),
+    profile: Annotated[
+        Path | None,
+        typer.Option("--profile", help="Archive profile YAML (default: the No Wrong Door one)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option("--seed", help="Seed of the archive ids; same seed, same files.")
+    ] = 0,
+) -> None:
+    """Build the anonymised archive package (data, codebook, risk report, manifest)."""
+    from steward.archive import build_archive, load_profile
+    from steward.workspace import open_workspace
+
+    with user_errors():
+        ws = open_workspace(workspace)
+        chosen = load_profile(profile)
+        result = build_archive(
+            ws, out, profile=chosen, seed=seed, on_step=lambda s: console.print(f"[dim]{s}[/]")
+        )
+    console.print(
+        f"[bold green]Archive package written:[/] {result.path}\n"
+        f"version {result.version}; {result.records} records "
+        f"({result.suppressed} suppressed and withheld); highest prosecutor risk "
+        f"{result.risk.prosecutor_highest:.3f}\npackage SHA-256 {result.package_sha256}",
+        highlight=False,
+    )
+
+
+@app.command()
+def lineage(
+    child_pid: Annotated[str, typer.Argument(help="The child's pseudonym (child_pid).")],
+    workspace: WorkspaceOption = Path("."),
+) -> None:
+    """Which archive versions hold a child's anonymised data (the answer to an erasure request)."""
+    import duckdb
+
+    from steward.archive import archived_in, erasure_answer
+    from steward.workspace import open_workspace
+
+    with user_errors():
+        ws = open_workspace(workspace)
+    con = duckdb.connect(str(ws.store_file), read_only=True)
+    try:
+        records = archived_in(con, child_pid)
+        answer = erasure_answer(con, child_pid)
+    finally:
+        con.close()
+    if not records:
+        console.print("Not archived: this child's data is in no archive package.")
+        return
+    console.print(f"Erasure: {answer}.", highlight=False)
+    for record in records:
+        console.print(
+            f"  {record.archive_version}  archived {record.archived_on.isoformat()}  "
+            f"package {record.package_sha256[:16]}",
+            highlight=False,
+        )

@@ -1,0 +1,52 @@
+"""``steward archive build`` and ``steward archive lineage`` through the CLI runner."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+from typer.testing import CliRunner
+
+from steward.archive import load_profile
+from steward.cli.archive import app
+from steward.workspace import Workspace
+
+from .test_refusals import _profile_file
+
+runner = CliRunner()
+
+
+def test_build_then_lineage(workspace: Workspace, tmp_path: Path) -> None:
+    out = tmp_path / "pkg"
+    result = runner.invoke(
+        app, ["build", "--workspace", str(workspace.root), "--out", str(out), "--seed", "5"]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Archive package written" in result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["seed"] == 5
+    con = duckdb.connect(str(workspace.store_file), read_only=True)
+    pid = con.execute("SELECT min(child_pid) FROM archive_lineage").fetchone()[0]
+    con.close()
+    shown = runner.invoke(app, ["lineage", pid, "--workspace", str(workspace.root)])
+    assert shown.exit_code == 0, shown.output
+    assert "already anonymised and archived on" in shown.output
+    assert manifest["archive_version"] in shown.output
+    missing = runner.invoke(app, ["lineage", "0" * 32, "--workspace", str(workspace.root)])
+    assert missing.exit_code == 0 and "Not archived" in missing.output
+
+
+def test_a_bad_profile_is_a_message_not_a_traceback(workspace: Workspace, tmp_path: Path) -> None:
+    columns = [*load_profile().columns, "shoe_size"]
+    profile = _profile_file(tmp_path, columns=columns)
+    result = runner.invoke(
+        app,
+        ["build", "-w", str(workspace.root), "--out", str(tmp_path / "pkg"),
+         "--profile", str(profile)],
+    )  # fmt: skip
+    assert result.exit_code == 3
+    assert "'shoe_size'" in result.output and "Where:" in result.output
+    assert f"columns[{len(columns) - 1}]" in result.output
+    assert "Traceback" not in result.output
+    assert not (tmp_path / "pkg").exists()
