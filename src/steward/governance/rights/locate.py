@@ -59,7 +59,8 @@ def rows_about(store: ResearchStore, child_pid: str) -> dict[str, pa.Table]:
 
 
 def birth_year_month(store: ResearchStore, child_pid: str) -> dt.date | None:
-    """The latest birth year-month any table holds for the child (None if none does)."""
+    """The latest birth year-month any table holds for the child (None if none does); the store
+    holds it as text ``YYYY-MM``, returned here as the 1st of that month."""
     found: list[dt.date] = []
     for name in child_tables():
         if "birth_year_month" in STORE_TABLES[name].column_names:
@@ -71,8 +72,8 @@ def birth_year_month(store: ResearchStore, child_pid: str) -> dt.date | None:
                 .column("m")[0]
                 .as_py()
             )
-            if value is not None:
-                found.append(value)
+            if value:
+                found.append(dt.date(int(str(value)[:4]), int(str(value)[5:7]), 1))
     return max(found) if found else None
 
 
