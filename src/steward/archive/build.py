@@ -123,11 +123,17 @@ def build_archive(
             )  # fmt: skip
             store.con.begin()
             try:
+                # In pseudonym order (taken before the ids were drawn), so not even the order
+                # of the lineage rows says which archive record a child became.
                 record_lineage(store.con, child_pids.tolist(), version, today, package_sha)
                 os.replace(building, out)
-                store.con.commit()
             except BaseException:
                 store.con.rollback()
+                raise
+            try:
+                store.con.commit()
+            except BaseException:
+                shutil.rmtree(out, ignore_errors=True)  # no package without its lineage
                 raise
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
