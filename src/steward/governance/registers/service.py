@@ -85,7 +85,7 @@ def log_complaint(
     session.add(complaint)
     session.flush()
     _audit(session, actor, "complaint", reference,
-           {"step": "logged", "acknowledge_by": complaint.acknowledge_by.isoformat()})  # fmt: skip
+           {"step": "logged", "acknowledge_due": complaint.acknowledge_by.isoformat()})  # fmt: skip
     return complaint
 
 
