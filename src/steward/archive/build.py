@@ -147,17 +147,17 @@ def build_archive(
 def _qi_text(column: pd.Series) -> pd.Series:
     """Quasi-identifier values as the text the hierarchies hold; missing values labelled."""
     missing = column.isna()
-    present = column.dropna()
-    if pd.api.types.is_bool_dtype(column) or (
-        len(present) and all(isinstance(v, bool | np.bool_) for v in present)
-    ):
+    inferred = pd.api.types.infer_dtype(column, skipna=True)
+    if inferred == "boolean":
         text = column.map({True: hierarchies.YES, False: hierarchies.NO})
     elif pd.api.types.is_datetime64_any_dtype(column):
         text = column.dt.strftime("%Y-%m-%d")
+    elif inferred == "date":
+        text = column.map(lambda v: v.isoformat(), na_action="ignore")
     elif pd.api.types.is_numeric_dtype(column):
-        text = column.map(lambda v: str(int(v)) if pd.notna(v) else None)
+        text = column.astype("Int64").astype("string")
     else:
-        text = column.map(lambda v: v.isoformat() if hasattr(v, "isoformat") else str(v))
+        text = column.astype("string")
     return text.where(~missing, hierarchies.MISSING).astype(object)
 
 
