@@ -77,3 +77,14 @@ def test_bad_setting_is_located(tmp_path: Path) -> None:
     path.write_text("engine = [")
     with pytest.raises(ConfigError, match="not valid TOML"):
         load_settings(tmp_path)
+
+
+def test_init_copies_the_policy_registry(tmp_path: Path) -> None:
+    from steward.policy import load_registry
+
+    ws = init_workspace(tmp_path)
+    policy = ws.root / "policy.yaml"
+    assert load_registry(policy).category_ids
+    policy.write_text(policy.read_text() + "\n# edited by the DPO\n")
+    init_workspace(tmp_path)  # never overwrites the workspace's own copy
+    assert policy.read_text().endswith("# edited by the DPO\n")

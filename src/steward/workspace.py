@@ -3,6 +3,7 @@
 Layout (created by ``steward init``)::
 
     steward.toml   settings (see config.py)
+    policy.yaml    the privacy policy registry (a copy of the shipped one, to be kept current)
     landing/       submitted files, content-addressed and encrypted at rest
     store/         the research store (pseudonymised only)
     quarantine/    records that broke a blocking rule, encrypted, with the reason
@@ -21,6 +22,7 @@ from typing import Any
 
 from steward.config import SETTINGS_FILE, Settings, load_settings, render_settings_file
 from steward.errors import WorkspaceError
+from steward.policy.loader import DEFAULT_REGISTRY, WORKSPACE_REGISTRY
 from steward.pseudonymise.keys import KeyStore, default_key_root
 
 FOLDERS = ("landing", "store", "quarantine", "outputs", "reports")
@@ -79,6 +81,12 @@ def init_workspace(root: Path, **settings: Any) -> Workspace:
         tmp.replace(settings_path)
     for folder in FOLDERS:
         (root / folder).mkdir(exist_ok=True)
+    policy = root / WORKSPACE_REGISTRY
+    if not policy.exists():
+        # The workspace's own copy of the registry: the DPO edits it, lint checks it.
+        tmp = policy.with_suffix(".yaml.tmp")
+        tmp.write_text(DEFAULT_REGISTRY.read_text(encoding="utf-8"), encoding="utf-8")
+        tmp.replace(policy)
     workspace = Workspace(root=root, settings=current)
     workspace.keys.create_missing()
     return workspace
