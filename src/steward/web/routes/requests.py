@@ -130,7 +130,7 @@ async def new_request(request: Request, db: Db, principal: Annotated[Principal, 
             name=field("name", 200),
             contact=field("contact", 300),
             address=field("address", 500),
-        ),  # fmt: skip
+        ),
         channel=field("channel"),
         received_on=_date(field("received_on") or dt.date.today().isoformat(), "received_on"),
         relationship=field("relationship") or "self",
