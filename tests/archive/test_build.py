@@ -50,6 +50,13 @@ def test_package_is_k_anonymous_labelled_and_self_describing(
     assert [la_codes[int(c)] for c in stata["la_code"]] == list(table["la_code"])
     for name in qis:
         assert variables[name]["generalisation"]["level"] == build.levels[name]
+        labels = {c["code"]: c["label"] for c in variables[name]["categories"]}
+        assert meta.variable_value_labels[name] == labels
+    # An independent reader (pandas) sees the same labelled values as Stata would.
+    labelled = pd.read_stata(out / "data" / "referrals.dta")
+    assert list(labelled["gender"].astype(str)) == [
+        {"F": "Female", "M": "Male", "U": "Unknown"}.get(g, g) for g in table["gender"]
+    ]
     assert "Generalisation" in (out / "codebook.md").read_text()
     # The manifest checks every file and the package as a whole.
     manifest = json.loads((out / "manifest.json").read_text())

@@ -121,6 +121,10 @@ def build_archive(
                 building, table, variables, plan, report, seed=seed, today=today,
                 registry_file=registry_path(workspace.root), registry_version=gate.registry.version,
             )  # fmt: skip
+            # mkdtemp makes the folder private; the package gets the usual permissions.
+            umask = os.umask(0)
+            os.umask(umask)
+            building.chmod(0o777 & ~umask)
             store.con.begin()
             try:
                 # In pseudonym order (taken before the ids were drawn), so not even the order
