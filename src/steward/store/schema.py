@@ -20,6 +20,7 @@ import pyarrow as pa
 
 from steward.pseudonymise.table import output_columns, store_event_key
 from steward.returns.layout import TABLES, ReturnTable
+from steward.returns.npd.store_tables import NPD_TABLES
 from steward.store.statutory import STATUTORY_TABLES
 
 SPECIAL_CATEGORIES = frozenset({"ethnicity", "disability"})
@@ -125,7 +126,7 @@ FLAGS = ("restricted", "objected", "erased")
 
 
 def _statutory_table(name: str) -> StoreTable:
-    columns, event_key = STATUTORY_TABLES[name]
+    columns, event_key = {**STATUTORY_TABLES, **NPD_TABLES}[name]
     provenance = tuple(
         StoreColumn(c, t, "provenance")
         for c, t in zip(PROVENANCE_COLUMNS, (pa.string(), pa.date32(), pa.string(), pa.string(),
@@ -137,6 +138,7 @@ def _statutory_table(name: str) -> StoreTable:
 EVENT_TABLES: dict[str, StoreTable] = {
     **{t.name: _event_table(t) for t in TABLES},
     **{name: _statutory_table(name) for name in STATUTORY_TABLES},
+    **{name: _statutory_table(name) for name in NPD_TABLES},
 }
 STORE_TABLES: dict[str, StoreTable] = {
     **EVENT_TABLES,
