@@ -66,6 +66,7 @@ def test_package_is_k_anonymous_labelled_and_self_describing(
         assert sha256_file(out / name) == entry["sha256"]
     hashes = {name: entry["sha256"] for name, entry in manifest["files"].items()}
     assert manifest["package_sha256"] == package_digest(hashes) == build.package_sha256
+    assert verify_package(out) == []
     assert manifest["policy_registry"]["version"] == 1
     assert manifest["seed"] == 7 and manifest["build_date"] == BUILD_DAY.isoformat()
     report = json.loads((out / "risk_report.json").read_text())

@@ -35,6 +35,17 @@ def test_build_then_lineage(workspace: Workspace, tmp_path: Path) -> None:
     assert manifest["archive_version"] in shown.output
     missing = runner.invoke(app, ["lineage", "0" * 32, "--workspace", str(workspace.root)])
     assert missing.exit_code == 0 and "Not archived" in missing.output
+    intact = runner.invoke(app, ["verify", str(out)])
+    assert intact.exit_code == 0 and "Intact" in intact.output
+    csv = out / "data" / "referrals.csv"
+    csv.write_bytes(csv.read_bytes().replace(b"\n", b"\r\n", 1))
+    (out / "notes.txt").write_text("added later")
+    tampered = runner.invoke(app, ["verify", str(out)])
+    assert tampered.exit_code == 1
+    assert "referrals.csv has changed" in tampered.output
+    assert "notes.txt is not listed" in tampered.output
+    not_a_package = runner.invoke(app, ["verify", str(tmp_path)])
+    assert not_a_package.exit_code == 6 and "manifest.json" in not_a_package.output
 
 
 def test_a_bad_profile_is_a_message_not_a_traceback(workspace: Workspace, tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ Examples::
     steward archive build --workspace ws --out ws/outputs/archive/2026-11 --seed 20261127
     steward archive build --profile my_profile.yaml --out pkg
     steward archive lineage CHILD_PID --workspace ws
+    steward archive verify ws/outputs/archive/2026-11
 
 Registered by the main app as ``app.add_typer(archive.app, name="archive")``.
 """
@@ -81,3 +82,19 @@ def lineage(
             f"package {record.package_sha256[:16]}",
             highlight=False,
         )
+
+
+@app.command()
+def verify(
+    package: Annotated[Path, typer.Argument(help="The package folder (holding manifest.json).")],
+) -> None:
+    """Check every file of a package against its manifest; exit 1 if anything differs."""
+    from steward.archive import verify_package
+
+    with user_errors():
+        problems = verify_package(package)
+    for problem in problems:
+        console.print(f"[bold red]Problem:[/] {problem}", highlight=False)
+    if problems:
+        raise typer.Exit(code=1)
+    console.print(f"[bold green]Intact:[/] every file of {package} matches its manifest.")
