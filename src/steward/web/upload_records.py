@@ -28,6 +28,19 @@ RECORD_FILE = "upload.json"
 REPORT_FILE = "quality.html"
 _UPLOAD_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ ()-]+")
+# Accounts carry an LA's GSS code (E........); returns carry its DfE LA number.
+GSS_TO_DFE = {
+    "E08000005": "354",  # Rochdale
+    "E06000003": "807",  # Redcar and Cleveland
+    "E06000007": "877",  # Warrington
+    "E10000020": "926",  # Norfolk
+    "E06000016": "856",  # Leicester
+}
+
+
+def same_la(account_la: str, return_la: str | None) -> bool:
+    """Whether a return's LA code (either form) is the account's LA."""
+    return return_la in (account_la, GSS_TO_DFE.get(account_la))
 
 
 class UploadTooLarge(UserError):
@@ -42,14 +55,14 @@ def sanitise_filename(name: str) -> str:
     base = re.split(r"[\\/]", name or "")[-1]
     base = unicodedata.normalize("NFKC", base)
     base = "".join(c for c in base if unicodedata.category(c)[0] != "C")
-    base = _UNSAFE.sub("_", base).strip(" .")
+    base = _UNSAFE.sub("_", base)
     suffix = Path(base).suffix.lower()
     if suffix not in SUPPORTED_SUFFIXES:
         raise InputFileError(
             what=f"the file type {suffix or '(none)'!r} is not accepted",
             fix=f"Upload the return as one of: {', '.join(SUPPORTED_SUFFIXES)}.",
         )
-    stem = Path(base).stem.strip(" .") or "return"
+    stem = base[: len(base) - len(suffix)].strip(" .") or "return"
     return stem[: MAX_NAME_LENGTH - len(suffix)] + suffix
 
 
@@ -74,7 +87,9 @@ class UploadRecord:
 
     def visible_to(self, la_code: str | None) -> bool:
         """Whether an LA data provider of ``la_code`` (None: any other role) may see it."""
-        return la_code is None or (self.uploader_la == la_code and self.la_code in (None, la_code))
+        if la_code is None:
+            return True
+        return self.uploader_la == la_code and (self.la_code is None or same_la(la_code, self.la_code))
 
 
 def new_upload_id() -> str:
@@ -153,7 +168,7 @@ def _check_own_la(workspace: Workspace, path: Path, la_code: str) -> None:
             fix="Send them through the secure transfer route agreed with the evaluation team.",
         )
     reading = read_return(path, local_authorities=study_local_authorities(workspace))
-    if reading.la_code != la_code:
+    if not same_la(la_code, reading.la_code):
         raise PermissionDenied(
             what="this return is from another local authority",
             fix=f"Upload only returns of your own LA ({la_code}).",
