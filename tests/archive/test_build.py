@@ -11,7 +11,14 @@ import pyarrow.parquet as pq
 import pyreadstat
 from pycanon import anonymity
 
-from steward.archive import archived_in, build_archive, erasure_answer, load_profile, package_digest
+from steward.archive import (
+    archived_in,
+    build_archive,
+    erasure_answer,
+    load_profile,
+    package_digest,
+    verify_package,
+)
 from steward.archive.writers import DTA_TIMESTAMP, sha256_file
 from steward.workspace import Workspace
 
