@@ -131,7 +131,8 @@ def queue_page(
     filters = filters.clean()
     per_page = per_page if per_page in PAGE_SIZES else 50
     base = filtered(filters)
-    total = session.scalar(select(func.count()).select_from(base.subquery())) or 0
+    # Count over the WHERE clause alone: a count of the whole-row subquery reads every column.
+    total = session.scalar(base.with_only_columns(func.count(RightsRequest.id))) or 0
     page = max(1, min(page, max(1, -(-total // per_page))))
     query = (
         base.order_by(RightsRequest.received_on, RightsRequest.id)
