@@ -36,8 +36,12 @@ _SHORT = re.compile(r"^(\d{2})(\d{2})$")  # 1819 (the _abYY column suffix style)
 _SUFFIX = re.compile(r"_ab(\d{2,6})$", re.IGNORECASE)
 
 
-def academic_year(value: object) -> int | None:
-    """The start year of an academic year written as 2018/19, 2018-19, 201819, 1819 or 2018."""
+def academic_year(value: object, *, short: bool = False) -> int | None:
+    """The start year of an academic year written as 2018/19, 2018-19, 201819 or 2018.
+
+    ``short`` also reads DfE's column-suffix style ``1819``; it is off for year columns, where
+    ``2021`` is the year starting in 2021, not 2020/21.
+    """
     text = str(value).strip() if value is not None else ""
     for pattern in _YEAR_PATTERNS:
         m = pattern.match(text)
@@ -46,7 +50,7 @@ def academic_year(value: object) -> int | None:
             if end % 100 == (start + 1) % 100:
                 return start
             return None
-    m = _SHORT.match(text)
+    m = _SHORT.match(text) if short else None
     if m and int(m.group(2)) == (int(m.group(1)) + 1) % 100:
         return 2000 + int(m.group(1))
     if re.fullmatch(r"\d{4}", text) and 1990 <= int(text) <= 2100:
@@ -64,7 +68,7 @@ def strip_year_suffix(heading: str) -> tuple[str, int | None]:
     m = _SUFFIX.search(heading)
     if not m:
         return heading, None
-    return heading[: m.start()], academic_year(m.group(1))
+    return heading[: m.start()], academic_year(m.group(1), short=True)
 
 
 def persistent_threshold(start_year: int) -> float:

@@ -1,0 +1,78 @@
+"""``run_linkage``: the policy checks, the linkage over the store, its table and its report.
+
+The linkage step is checked before the store is opened. Within-LA linkage (pseudonymised ids
+only) runs in any environment; the NPD part runs only where the NPD extract may be held
+(``srs_research``), and the report says so when it did not run. Probabilistic linkage is never
+used unless asked for, and then only if its engine is installed (see ``probabilistic.py``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+from steward.disclosure import SdcRules
+from steward.errors import PolicyViolation
+from steward.linkage.deterministic import LinkageResult, link_store
+from steward.linkage.report import LinkageReport, build_report, write_report
+from steward.returns.npd.store_tables import npd_categories
+from steward.workspace import Workspace
+
+
+@dataclass
+class LinkageRun:
+    result: LinkageResult
+    report: LinkageReport
+    table: Path  # the linkage table (pseudonyms only), Parquet
+
+
+def npd_allowed(workspace: Workspace) -> bool:
+    """Whether this workspace's environment may hold (and so link) the NPD extract."""
+    from steward.policy.guard import gate_for_workspace
+
+    try:
+        gate_for_workspace(workspace.root).check_can_hold(npd_categories())
+    except PolicyViolation:
+        return False
+    return True
+
+
+def run_linkage(
+    workspace: Workspace,
+    *,
+    rules: SdcRules | None = None,
+    probabilistic: bool = False,
+    actor: str = "cli",
+) -> LinkageRun:
+    """Link the store's sources, write ``outputs/linkage/child_linkage.parquet`` and the report
+    under ``reports/linkage/``."""
+    from steward.governance.audit.workspace import workspace_audit_log
+    from steward.linkage.probabilistic import require_engine
+    from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
+    from steward.store import ResearchStore
+
+    gate = gate_for_workspace(workspace.root)
+    with_npd = npd_allowed(workspace)
+    # The full step (reading the NPD extract) where allowed; ids only everywhere else.
+    gate.require(PIPELINE_STEPS["linkage"], None if with_npd else ["identifier_pseudonymised"])
+    if probabilistic:
+        require_engine()
+    with ResearchStore.open(workspace) as store:
+        result = link_store(store, with_npd=with_npd)
+    report = build_report(result, rules)
+    write_report(report, workspace.reports / "linkage")
+    folder = workspace.outputs / "linkage"
+    folder.mkdir(parents=True, exist_ok=True)
+    table = folder / "child_linkage.parquet"
+    tmp = table.with_name(f".{table.name}.part")
+    pq.write_table(pa.Table.from_pandas(result.children, preserve_index=False), tmp)
+    tmp.replace(table)
+    workspace_audit_log(workspace).record(
+        actor, "store_query", "linkage", "child_linkage",
+        details={"children": len(result.children), "npd_linked": with_npd,
+                 "tables": [t.name for t in report.tables]},
+    )  # fmt: skip
+    return LinkageRun(result, report, table)

@@ -1,0 +1,104 @@
+"""Ingest of the NPD extract into the research store, only where DfE data may be held.
+
+The policy check comes first: the NPD tables' categories (``dfe_education_extract``) may be held
+only in the ``srs_research`` environment, so in any other workspace the load is refused before
+the file is read or a row written. Then as every return: bad rows quarantined with the reason,
+the file kept in landing, the table loaded in one store transaction, the load audited by counts.
+
+Hook for ``IngestRun.ingest_file`` (before the statutory dispatch)::
+
+    if is_npd_extract(path): return ingest_npd(self, path, submission_id)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pyarrow as pa
+
+from steward.errors import UserError
+from steward.returns.detect import parse_month
+from steward.returns.npd.reader import read_npd
+from steward.returns.npd.store_tables import NPD_SOURCE, npd_categories
+
+if TYPE_CHECKING:
+    from steward.ingest import FileOutcome, IngestRun
+    from steward.workspace import Workspace
+
+
+def check_npd_allowed(workspace_root: Path) -> None:
+    """Raise ``PolicyViolation`` unless this workspace may hold the NPD extract."""
+    from steward.policy.guard import gate_for_workspace
+
+    gate_for_workspace(workspace_root).check_can_hold(npd_categories())
+
+
+def ingest_npd(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
+    """Check, read, quarantine and load one NPD CSV table (absence, FSM or PMR lookup)."""
+    from steward.ingest import FileOutcome
+    from steward.store import SubmissionRecord
+
+    check_npd_allowed(run.workspace.root)
+    reading = read_npd(path)
+    month = parse_month(path.stem) or dt.date.today().replace(day=1)
+    data = _with_provenance(reading.data, submission_id, month, reading.table)
+    quarantined = reading.quarantined.num_rows
+    if quarantined:
+        run.quarantine.put(reading.quarantined)
+    run.landing.put(path)
+    tables = {reading.table: data}
+    run.store.load(
+        SubmissionRecord(submission_id, NPD_SOURCE, "npd", month, path.name, quarantined), tables
+    )
+    run.record_loaded(submission_id, NPD_SOURCE, "npd", month, tables, quarantined)
+    return FileOutcome(
+        path, "loaded", submission_id=submission_id, la_code=NPD_SOURCE, return_type="npd",
+        return_month=month, rows=reading.rows_in, quarantined=quarantined,
+        decisions=reading.decisions,
+    )  # fmt: skip
+
+
+def _with_provenance(data: pa.Table, submission_id: str, month: dt.date, table: str) -> pa.Table:
+    n = data.num_rows
+    extra = {
+        "la_code": pa.array([NPD_SOURCE] * n, pa.string()),
+        "return_month": pa.array([month] * n, pa.date32()),
+        "submission_id": pa.array([submission_id] * n, pa.string()),
+        "source_sheet": pa.array([table] * n, pa.string()),
+    }
+    for name, column in extra.items():
+        data = data.append_column(name, column)
+    return data
+
+
+def load_npd_extract(
+    workspace: Workspace, paths: Iterable[Path], *, actor: str = "cli"
+) -> list[FileOutcome]:
+    """Load every NPD CSV under ``paths``; refused as a whole outside ``srs_research``.
+
+    A file that cannot be used is reported as failed (with its error) and the rest still load.
+    """
+    from steward.ingest import FileOutcome, IngestRun, expand_paths, file_sha256
+
+    check_npd_allowed(workspace.root)
+    files = [p for p in expand_paths(paths) if p.suffix.lower() == ".csv"]
+    run = IngestRun(workspace, actor=actor)
+    outcomes: list[FileOutcome] = []
+    try:
+        for path in files:
+            submission_id = file_sha256(path)
+            if run.store.has_submission(submission_id):
+                outcomes.append(FileOutcome(path, "already_ingested", submission_id=submission_id))
+                continue
+            try:
+                outcomes.append(ingest_npd(run, path, submission_id))
+            except UserError as exc:
+                run.audit.record(actor, "ingest", "file", submission_id,
+                                 details={"status": "failed", "error": type(exc).__name__})  # fmt: skip
+                outcomes.append(FileOutcome(path, "failed", error=exc))
+    finally:
+        run.close()
+    return outcomes
