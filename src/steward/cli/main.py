@@ -36,6 +36,7 @@ def _register() -> None:
     from steward.cli import (
         analyse,
         anonymise,
+        archive,
         audit,
         demo,
         disclosure,
@@ -54,6 +55,7 @@ def _register() -> None:
     app.add_typer(returns.app, name="returns")
     app.add_typer(policy.app, name="policy")
     app.add_typer(disclosure.app, name="disclosure")
+    app.add_typer(archive.app, name="archive")
     app.add_typer(audit.app, name="audit")
     app.add_typer(users.app, name="users")
 
