@@ -24,7 +24,7 @@ from steward.web.queue import QueueFilters, queue_page
 from steward.web.routes.uploads import SEE_UPLOADS, receive_upload
 from steward.web.upload_records import UploadRecord, list_uploads
 
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 ChannelName = Literal[CHANNELS]  # type: ignore[valid-type]
 RelationshipName = Literal[RELATIONSHIPS]  # type: ignore[valid-type]
 OutcomeName = Literal[OUTCOMES]  # type: ignore[valid-type]

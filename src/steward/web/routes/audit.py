@@ -21,7 +21,7 @@ MAX_ENTRIES = 1000
 @router.get("/audit")
 def audit_log(
     request: Request,
-    db: Annotated[Session, Depends(db_session)],
+    db: Annotated[Session, Depends(db_session, scope="function")],
     principal: Annotated[Principal, Depends(require(Permission.AUDIT_READ))],
     last: int = 100,
 ) -> Response:
@@ -34,7 +34,7 @@ def audit_log(
 @router.post("/audit/verify")
 def audit_verify(
     request: Request,
-    db: Annotated[Session, Depends(db_session)],
+    db: Annotated[Session, Depends(db_session, scope="function")],
     principal: Annotated[Principal, Depends(require(Permission.AUDIT_VERIFY))],
 ) -> Response:
     """Walk the whole chain and show whether it is intact."""

@@ -54,7 +54,7 @@ def login_form(request: Request, next: str = "/") -> Response:
 @router.post("/login")
 def login(
     request: Request,
-    db: Annotated[Session, Depends(db_session)],
+    db: Annotated[Session, Depends(db_session, scope="function")],
     username: Annotated[str, Form(max_length=200)],
     password: Annotated[str, Form(max_length=1000)],
     csrf_token: Annotated[str, Form(max_length=200)] = "",

@@ -20,7 +20,7 @@ router = APIRouter()
 @router.get("/consent")
 def consent_register(
     request: Request,
-    db: Annotated[Session, Depends(db_session)],
+    db: Annotated[Session, Depends(db_session, scope="function")],
     principal: Annotated[Principal, Depends(require(Permission.CONSENT_MANAGE))],
 ) -> Response:
     """Participants and their consents (references and dates only; contact details stay sealed)."""

@@ -22,7 +22,7 @@ from steward.web.templating import render
 
 router = APIRouter()
 DPO = Depends(require(Permission.RIGHTS_MANAGE))
-Db = Annotated[Session, Depends(db_session)]
+Db = Annotated[Session, Depends(db_session, scope="function")]
 Text = Annotated[str, Form(max_length=2000)]
 
 

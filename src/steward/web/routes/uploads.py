@@ -104,7 +104,7 @@ def upload_report(
 @router.get("/la/requests")
 def la_requests(
     request: Request,
-    db: Annotated[Session, Depends(db_session)],
+    db: Annotated[Session, Depends(db_session, scope="function")],
     principal: Annotated[Principal, LA_TEAM],
 ) -> Response:
     """Requests the DPO forwarded to this LA."""
@@ -115,7 +115,7 @@ def la_requests(
 @router.post("/la/requests/{reference}/answer")
 def la_answer(
     reference: str,
-    db: Annotated[Session, Depends(db_session)],
+    db: Annotated[Session, Depends(db_session, scope="function")],
     principal: Annotated[Principal, LA_TEAM],
     answer: Annotated[str, Form(max_length=4000)],
 ) -> Response:
