@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
@@ -32,6 +34,7 @@ def _all_text(workspace: Workspace, landing: Landing, quarantine: Quarantine) ->
     return b"\n".join(blobs)
 
 
+@pytest.mark.slow
 def test_erasure_leaves_no_trace_of_the_pseudonym(
     engine: Engine, dpo: User, keys: RightsKeys, workspace: Workspace, children: list[Child]
 ) -> None:
@@ -115,3 +118,57 @@ def test_rights_not_invoked_are_refused(
     reference = _located(engine, dpo, keys, workspace, children[7], ["access"])
     with session_scope(engine) as session, pytest.raises(UserError, match="does not invoke"):
         erase(session, dpo, keys, workspace, reference)
+
+
+def _landed_child_ids(workspace: Workspace, landing: Landing, la_code: str) -> dict[str, list[str]]:
+    """Every child id in the LA's readable landed files, decrypted and read as the ingest does
+    (files of the LA's earlier submissions, and anything landed since, i.e. the rewrites)."""
+    from steward.ingest import study_local_authorities
+    from steward.returns import read_return
+
+    with ResearchStore.open(workspace) as store:
+        ledger = store.query(
+            "SELECT submission_id, file_name, la_code FROM submissions"
+        ).to_pylist()
+    names = {r["submission_id"]: r["file_name"] for r in ledger}
+    others = {r["submission_id"] for r in ledger if r["la_code"] != la_code}
+    out: dict[str, list[str]] = {}
+    for sha in landing.list():
+        if sha in others:
+            continue
+        suffix = Path(names.get(sha, "x.xlsx")).suffix
+        with landing.open_plaintext(sha, suffix) as path:
+            reading = read_return(path, local_authorities=study_local_authorities(workspace))
+        out[sha] = [
+            raw
+            for table in reading.tables
+            if "child_id" in table.data.column_names
+            for raw in table.data.column("child_id").to_pylist()
+            if raw
+        ]
+    return out
+
+
+@pytest.mark.slow
+def test_erasure_rewrites_landed_files_without_the_person(
+    engine: Engine, dpo: User, keys: RightsKeys, workspace: Workspace, children: list[Child]
+) -> None:
+    child = children[8]
+    landing = Landing.for_workspace(workspace)
+    before = _landed_child_ids(workspace, landing, child.la_code)
+    holding = {sha for sha, ids in before.items() if child.la_child_id in ids}
+    assert holding
+    reference = _located(engine, dpo, keys, workspace, child, ["erasure"])
+    with session_scope(engine) as session:
+        summary = erase(session, dpo, keys, workspace, reference).summary
+    rewritten = {r["old_sha"]: r for r in summary["landing_rewritten"]}
+    assert set(rewritten) == holding and summary["landing_due_rewrite"] == []
+    after = _landed_child_ids(workspace, landing, child.la_code)
+    for old_sha, record in rewritten.items():
+        assert old_sha not in after  # shredded
+        new_ids = after[record["new_sha"]]
+        old_ids = before[old_sha]
+        assert child.la_child_id not in new_ids
+        # Everyone else's rows are still there, in order.
+        assert new_ids == [i for i in old_ids if i != child.la_child_id]
+        assert record["rows"] == old_ids.count(child.la_child_id)

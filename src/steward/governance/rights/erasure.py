@@ -8,8 +8,10 @@ What happens, in order:
    file is rewritten, because DuckDB keeps deleted values in free blocks until a file is copied;
 3. each quarantine batch holding the person is re-encrypted without their rows as a new object
    and the old object's key is shredded (both shas recorded);
-4. landing files that held the person (the submissions their rows came from) are crypto-shredded
-   when ``shred_landing`` is set; otherwise they are recorded as due for rewrite;
+4. each landing file that held the person (the submissions their rows came from) is rewritten
+   without their rows as a new encrypted object and the old one shredded (both shas recorded);
+   with ``shred_landing`` the whole file is shredded instead; a file that cannot be rewritten
+   here (not xlsx or CSV) is recorded as due for rewrite;
 5. derived outputs that mention the pseudonym are deleted and recorded as due for rebuild;
 6. if an anonymised archive was already built, the request records that it cannot be deleted
    from it (it identifies no one), as the privacy notice says;
@@ -32,9 +34,11 @@ from sqlalchemy.orm import Session
 from steward.errors import ValidationError
 from steward.governance.access import Permission, User, requires
 from steward.governance.rights.actions import located
+from steward.governance.rights.landing_rewrite import rewrite_without
 from steward.governance.rights.locate import child_tables, tombstone_digest
 from steward.governance.rights.models import ErasureTombstone, RightsActionRecord
 from steward.governance.rights.service import RightsKeys, add_action, get_request
+from steward.ingest import study_local_authorities
 from steward.landing import Landing, Quarantine
 from steward.pseudonymise.pseudonym import pseudonym_reference
 from steward.store import ResearchStore
@@ -80,15 +84,30 @@ def erase(
         Quarantine.for_workspace(workspace), keys, pid, request.la_code
     )
     landing = Landing.for_workspace(workspace)
-    landed = [s for s in sorted(submissions) if landing.exists(s)]
+    landed = {s: n for s, n in sorted(submissions.items()) if landing.exists(s)}
     shredded = [s for s in landed if shred_landing and landing.shred(s)]
+    rewritten: list[dict[str, Any]] = []
+    due: list[str] = []
+    if not shred_landing:
+        authorities = study_local_authorities(workspace)
+        for sha, file_name in landed.items():
+            done = rewrite_without(
+                landing, sha, Path(file_name).suffix, keys.pseudonym, pid, authorities
+            )
+            if done is None:
+                due.append(sha)
+            else:
+                rewritten.append(
+                    {"old_sha": done.old_sha, "new_sha": done.new_sha, "rows": done.rows_removed}
+                )
     outputs = _erase_from_outputs(workspace.outputs, pid)
     summary: dict[str, Any] = {
         "erased": True,
         "store_rows": rows,
         "quarantine_rewritten": quarantine,
         "landing_shredded": shredded,
-        "landing_due_rewrite": [s for s in landed if s not in shredded],
+        "landing_rewritten": rewritten,
+        "landing_due_rewrite": due,
         "outputs_due_rebuild": outputs,
         "archive_copy_kept": archive_built,
     }
@@ -112,9 +131,9 @@ def erase(
     return action
 
 
-def _erase_from_store(store: ResearchStore, pid: str) -> tuple[set[str], dict[str, int]]:
-    """Delete every row of ``pid``; the submissions (landing shas) those rows came from."""
-    submissions: set[str] = set()
+def _erase_from_store(store: ResearchStore, pid: str) -> tuple[dict[str, str], dict[str, int]]:
+    """Delete every row of ``pid``; the submissions (landing shas → file names) they came from."""
+    found_ids: set[str] = set()
     rows: dict[str, int] = {}
     store.con.begin()
     try:
@@ -124,13 +143,17 @@ def _erase_from_store(store: ResearchStore, pid: str) -> tuple[set[str], dict[st
                 found = store.query(
                     f'SELECT DISTINCT submission_id FROM "{table}" WHERE child_pid = ?', [pid]
                 )
-                submissions.update(s for s in found.column(0).to_pylist() if s)
+                found_ids.update(s for s in found.column(0).to_pylist() if s)
             count = store.con.execute(
                 f'SELECT count(*) FROM "{table}" WHERE child_pid = ?', [pid]
             ).fetchall()[0][0]
             if count:
                 store.con.execute(f'DELETE FROM "{table}" WHERE child_pid = ?', [pid])
                 rows[table] = int(count)
+        ledger = store.query("SELECT submission_id, file_name FROM submissions").to_pylist()
+        submissions = {
+            r["submission_id"]: r["file_name"] for r in ledger if r["submission_id"] in found_ids
+        }
         store.con.commit()
     except BaseException:
         store.con.rollback()
