@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
 
 import pyarrow as pa
@@ -172,3 +173,43 @@ def test_erasure_rewrites_landed_files_without_the_person(
         # Everyone else's rows are still there, in order.
         assert new_ids == [i for i in old_ids if i != child.la_child_id]
         assert record["rows"] == old_ids.count(child.la_child_id)
+
+
+def test_participation_is_in_the_access_pack_and_erased_with_the_person(
+    engine: Engine, dpo: User, keys: RightsKeys, workspace: Workspace, children: list[Child]
+) -> None:
+    from steward.governance.consent import service as consent
+    from steward.governance.consent.models import Participant, QualitativeItem
+    from steward.governance.rights.access_pack import build_access_pack
+
+    child = children[9]
+    vault = consent.QualitativeVault.for_workspace(workspace)
+    with session_scope(engine) as session:
+        for activity in ("interview", "contact"):
+            consent.add_consent_text(session, dpo, activity=activity, text=f"{activity} wording")
+        person = consent.register_participant(
+            session, dpo, vault, kind="child", contact={"phone": "07700 900456"},
+            la_code=child.la_code, la_child_id=child.la_child_id, pseudonym_key=keys.pseudonym,
+        )  # fmt: skip
+        assert person.child_pid == child.pid
+        consent.give_consent(session, dpo, person.reference, activity="interview",
+                             on=dt.date(2026, 5, 1))  # fmt: skip
+        item = consent.store_item(session, dpo, vault, person.reference, activity="interview",
+                                  kind="transcript", content=b"fictional words",
+                                  collected_on=dt.date(2026, 5, 2))  # fmt: skip
+        sha, person_id = item.sha256, person.id
+    reference = _located(engine, dpo, keys, workspace, child, ["access", "erasure"])
+    out = workspace.root.parent / "pack"
+    with session_scope(engine) as session, ResearchStore.open(workspace) as store:
+        pack = build_access_pack(session, dpo, keys, store, reference, out)
+    assert pack.parts["participation"] == 1 and pack.parts["qualitative_items"] == 1
+    assert "qualitative_items" in pack.review_needed
+    assert "07700 900456" in (out / "participation.csv").read_text()
+    with session_scope(engine) as session:
+        summary = erase(session, dpo, keys, workspace, reference).summary
+        assert summary["participants_erased"] == 1
+        stored = session.get(Participant, person_id)
+        assert stored is not None and stored.child_pid is None and stored.contact_sealed is None
+        items = session.scalars(select(QualitativeItem)).all()
+        assert [i.deletion_reason for i in items] == ["erasure"]
+    assert sha is not None and not vault.objects.exists(sha)

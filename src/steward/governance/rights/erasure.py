@@ -13,6 +13,8 @@ What happens, in order:
    with ``shred_landing`` the whole file is shredded instead; a file that cannot be rewritten
    here (not xlsx or CSV) is recorded as due for rewrite;
 5. derived outputs that mention the pseudonym are deleted and recorded as due for rebuild;
+   the person's research participation (if linked to them) loses its qualitative data (crypto-
+   shredded), its contact details and its link to the pseudonym;
 6. if an anonymised archive was already built, the request records that it cannot be deleted
    from it (it identifies no one), as the privacy notice says;
 7. a one-way tombstone digest is kept so a later return cannot bring the person back, and the
@@ -29,6 +31,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from steward.errors import ValidationError
@@ -101,6 +104,7 @@ def erase(
                     {"old_sha": done.old_sha, "new_sha": done.new_sha, "rows": done.rows_removed}
                 )
     outputs = _erase_from_outputs(workspace.outputs, pid)
+    participants = _erase_participation(session, workspace, pid)
     summary: dict[str, Any] = {
         "erased": True,
         "store_rows": rows,
@@ -109,6 +113,7 @@ def erase(
         "landing_rewritten": rewritten,
         "landing_due_rewrite": due,
         "outputs_due_rebuild": outputs,
+        "participants_erased": participants,
         "archive_copy_kept": archive_built,
     }
     action = add_action(
@@ -232,3 +237,28 @@ def _erase_from_outputs(outputs: Path, pid: str) -> list[str]:
             path.unlink()
             removed.append(str(path.relative_to(outputs)))
     return removed
+
+
+def _erase_participation(session: Session, workspace: Workspace, pid: str) -> int:
+    """Shred the qualitative data and contact details of participants linked to ``pid``."""
+    from steward.governance.consent.models import Participant, QualitativeItem
+    from steward.governance.consent.service import QualitativeVault
+
+    people = list(session.scalars(select(Participant).where(Participant.child_pid == pid)))
+    if not people:
+        return 0
+    objects = QualitativeVault.for_workspace(workspace).objects
+    today = dt.date.today()
+    for person in people:
+        for item in session.scalars(
+            select(QualitativeItem).where(QualitativeItem.participant_id == person.id)
+        ):
+            if item.sha256 is not None and item.deleted_on is None:
+                objects.shred(item.sha256)
+            item.deleted_on = item.deleted_on or today
+            item.deletion_reason = item.deletion_reason or "erasure"
+        person.contact_sealed = person.contact_key = None
+        person.contact_deleted_on = person.contact_deleted_on or today
+        person.child_pid = None
+    session.flush()
+    return len(people)
