@@ -14,7 +14,6 @@ import argparse
 import datetime as dt
 import os
 import random
-import statistics
 import sys
 import tempfile
 import time
@@ -50,7 +49,7 @@ def seed(workspace, count: int) -> None:  # type: ignore[no-untyped-def]
 
 def percentile(values: list[float], q: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(q * (len(ordered) - 1))))]
+    return ordered[min(len(ordered) - 1, round(q * (len(ordered) - 1)))]
 
 
 def main() -> int:
@@ -63,7 +62,7 @@ def main() -> int:
         os.environ["XDG_CONFIG_HOME"] = str(Path(tmp) / "config")
         from fastapi.testclient import TestClient
 
-        from steward.governance.access import bootstrap_admin, add_user
+        from steward.governance.access import add_user, bootstrap_admin
         from steward.governance.db import open_database, session_scope
         from steward.governance.rights.service import list_requests
         from steward.web import create_app

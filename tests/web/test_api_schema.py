@@ -7,11 +7,11 @@ import schemathesis
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 from hypothesis import HealthCheck, given, settings
+from sqlalchemy import select
 
 from steward.governance.access import issue_token
-from steward.governance.db import session_scope
 from steward.governance.access.models import User
-from sqlalchemy import select
+from steward.governance.db import session_scope
 
 from .conftest import OWN_LA
 

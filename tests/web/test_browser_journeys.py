@@ -80,9 +80,12 @@ def test_la_then_dpo_journeys(server: str, page: Page, tiny_returns: Path) -> No
     page.wait_for_selector("input[name=username]")
 
     # The DPO logs an access request and answers it.
-    child_id = read_return(tiny_returns / "rochdale_dr2_apr22.xlsx").tables[0].data.column(
-        "child_id"
-    )[0].as_py()
+    child_id = (
+        read_return(tiny_returns / "rochdale_dr2_apr22.xlsx")
+        .tables[0]
+        .data.column("child_id")[0]
+        .as_py()
+    )
     log_in(page, server, "dpo")
     page.goto(f"{server}/requests")
     page.click("#new-request")

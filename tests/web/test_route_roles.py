@@ -42,9 +42,7 @@ def test_every_route_but_login_declares_a_permission() -> None:
 
 
 @pytest.mark.parametrize("username", sorted(USERS))
-def test_route_by_role(
-    username: str, client_for: Callable[[str], tuple[TestClient, str]]
-) -> None:
+def test_route_by_role(username: str, client_for: Callable[[str], tuple[TestClient, str]]) -> None:
     client, csrf = client_for(username)
     role = Role(USERS[username][0])
     wrong = []

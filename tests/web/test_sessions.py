@@ -104,7 +104,9 @@ def test_session_secret_lives_in_the_key_folder_not_the_workspace(workspace: Wor
 def test_logout_ends_the_session_even_for_a_kept_copy(client_for) -> None:  # type: ignore[no-untyped-def]
     client, csrf = client_for("dpo")
     copy = client.cookies[COOKIE_NAME]
-    assert client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    assert (
+        client.post("/logout", data={"csrf_token": csrf}, follow_redirects=False).status_code == 303
+    )
     other = TestClient(client.app)
     other.cookies.set(COOKIE_NAME, copy)
     assert other.get("/api/me").status_code == 401

@@ -38,9 +38,10 @@ def test_la_uploads_a_return_sees_its_report_and_other_las_see_nothing(
     assert "rochdale_dr1_apr22.xlsx" in detail.text
     assert "evil" not in detail.text
     report = rochdale.get(detail_url + "/report")
-    assert report.status_code == 200 and "default-src 'none'" in report.headers[
-        "content-security-policy"
-    ]
+    assert (
+        report.status_code == 200
+        and "default-src 'none'" in report.headers["content-security-policy"]
+    )
     redcar, _ = client_for("la-redcar")
     assert "rochdale_dr1_apr22" not in redcar.get("/uploads").text
     assert redcar.get(detail_url).status_code == 404

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from fastapi import FastAPI
 
 from steward.cli.common import WorkspaceOption, user_errors
 
@@ -35,7 +36,7 @@ def serve(
 
 def build_app(
     workspace: Path, *, max_upload_mb: int = UPLOAD_LIMIT_MB, secure_cookies: bool = False
-):  # type: ignore[no-untyped-def]
+) -> FastAPI:
     """The app for the workspace at ``workspace`` (opened and migrated)."""
     from steward.web import create_app
     from steward.workspace import open_workspace

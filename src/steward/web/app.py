@@ -51,7 +51,7 @@ def route_table() -> list[RouteInfo]:
     for prefix, router, _ in mounted_routers():
         for route in router.routes:
             if isinstance(route, APIRoute):
-                for method in sorted(route.methods):
+                for method in sorted(route.methods or ()):
                     table.append(RouteInfo(method, prefix + route.path, route_permissions(route)))
     return table
 

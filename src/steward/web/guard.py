@@ -96,9 +96,10 @@ async def authenticate_request(request: Request) -> Principal:
     if session is None or session.user_id is None:
         raise NotLoggedIn()
     with session_scope(ctx.engine) as db:
-        user = db.scalar(select(User).where(User.id == session.user_id))
-    if user is None or not user.active:
+        found = db.scalar(select(User).where(User.id == session.user_id))
+    if found is None or not found.active:
         raise NotLoggedIn()
+    user = found
     if request.method in UNSAFE_METHODS:
         await check_csrf(request, session)
     return Principal(user, session)

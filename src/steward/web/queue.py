@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
+from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session, selectinload
@@ -74,7 +75,7 @@ class QueuePage:
         return max(1, -(-self.total // self.per_page))
 
 
-def filtered(filters: QueueFilters) -> Select[tuple[RightsRequest]]:
+def filtered(filters: QueueFilters) -> Select[Any]:
     """The requests matching ``filters``, oldest received first (the most urgent on top)."""
     query = select(RightsRequest)
     if filters.status:

@@ -89,7 +89,9 @@ class UploadRecord:
         """Whether an LA data provider of ``la_code`` (None: any other role) may see it."""
         if la_code is None:
             return True
-        return self.uploader_la == la_code and (self.la_code is None or same_la(la_code, self.la_code))
+        return self.uploader_la == la_code and (
+            self.la_code is None or same_la(la_code, self.la_code)
+        )
 
 
 def new_upload_id() -> str:

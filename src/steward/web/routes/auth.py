@@ -77,9 +77,9 @@ def login(
         )  # fmt: skip
         return response
     ctx.signer.end(pre)
-    response = RedirectResponse(safe_next(next), status_code=303)
-    set_session_cookie(response, ctx, ctx.signer.new(user.id))
-    return response
+    redirect = RedirectResponse(safe_next(next), status_code=303)
+    set_session_cookie(redirect, ctx, ctx.signer.new(user.id))
+    return redirect
 
 
 @router.post("/logout")
