@@ -18,7 +18,9 @@ def test_outputs_report_and_release(tiny_workspace: Path) -> None:
     ws = open_workspace(tiny_workspace)
     run = analyse(ws)
     cohort = pd.read_parquet(ws.outputs / "cohort.parquet")
-    assert list(cohort.columns) == list(COHORT_COLUMNS)
+    secondary = [o.name for o in run.study.secondary_outcomes if o.name in run.cohort.data]
+    assert list(cohort.columns) == [*COHORT_COLUMNS, *secondary]
+    assert "looked_after_18m" in secondary
     assert cohort["child_pid"].is_unique  # one row per child
     dta, meta = pyreadstat.read_dta(str(ws.outputs / "cohort.dta"))
     assert len(dta) == len(cohort)
@@ -32,6 +34,7 @@ def test_outputs_report_and_release(tiny_workspace: Path) -> None:
             assert not model.to_dict().get("terms")
 
     report = (ws.reports / "report.html").read_text()
+    assert "Secondary outcomes" in report and "looked after 18m" in report
     assert "<script" not in report and "http://" not in report and "https://" not in report
     assert "data:image/png;base64," in report  # figures inline, no external files
     for pid in cohort["child_pid"].head(50):

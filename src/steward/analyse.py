@@ -37,7 +37,7 @@ from steward.workspace import Workspace
 
 # Columns of the analysis dataset as the study names them, in the order an analyst expects.
 COHORT_COLUMNS = (
-    "child_pid", "local_authority", "la_name", "in_primary_analysis", "la_readiness",
+    "child_pid", "referral_pid", "local_authority", "la_name", "in_primary_analysis", "la_readiness",
     "referral_date", "age_months_at_referral", "age_group", "treatment_group", "wedge",
     "months_since_go_live", "cross_contamination", "cla_status", "is_censored",
     "time_at_risk_days", "gender", "ethnicity", "ethnicity_group", "disabled", "uasc",
@@ -77,11 +77,14 @@ def _atomic(path: Path, write: object) -> Path:
     return path
 
 
-def write_cohort_files(data: pd.DataFrame, outputs: Path) -> dict[str, Path]:
+def write_cohort_files(
+    data: pd.DataFrame, outputs: Path, study: StudyDefinition
+) -> dict[str, Path]:
     """The analysis dataset as Parquet and Stata .dta (labelled), for R, Stata and Python."""
     import pyreadstat
 
-    frame = data.loc[:, [c for c in COHORT_COLUMNS if c in data.columns]].copy()
+    secondary = [o.name for o in study.secondary_outcomes if o.name in data.columns]
+    frame = data.loc[:, [c for c in COHORT_COLUMNS if c in data.columns] + secondary].copy()
     frame["referral_date"] = pd.to_datetime(frame["referral_date"])
     parquet = _atomic(outputs / "cohort.parquet", lambda p: frame.to_parquet(p, index=False))
     labels = {
@@ -93,6 +96,8 @@ def write_cohort_files(data: pd.DataFrame, outputs: Path) -> dict[str, Path]:
         "time_at_risk_days": "Days from referral to care entry or end of follow-up",
         "cross_contamination": "Referral in the 45 days before go-live",
         "child_pid": "Child pseudonym (keyed HMAC)",
+        "referral_pid": "Index referral pseudonym (keyed HMAC)",
+        **{o.name: o.label[:80] for o in study.secondary_outcomes if o.label},
     }
     dta = frame.copy()
     for col in dta.columns:
@@ -169,6 +174,21 @@ def checked_tables(
         primary, "treatment_group", "cla_status", rules=rules, name="children_by_treatment",
         conditions=in_primary,
     )  # fmt: skip
+    for outcome in study.secondary_outcomes:
+        if outcome.name not in primary.columns:
+            continue
+        values = primary[outcome.name].dropna()
+        uid = f"secondary_{outcome.name}"
+        if values.isin([0, 1]).all():
+            outputs[uid] = crosstab(
+                primary.dropna(subset=[outcome.name]), "treatment_group", outcome.name,
+                rules=rules, name=uid, conditions={**in_primary, "outcome": outcome.name},
+            )  # fmt: skip
+        else:
+            outputs[uid] = check_magnitude_table(
+                primary.dropna(subset=[outcome.name]), index="treatment_group", columns=None,
+                value=outcome.name, aggfunc="mean", rules=rules, name=uid, margins=False,
+            )  # fmt: skip
     for uid, checked in outputs.items():
         release.add(checked, uid)
     return release, outputs
@@ -209,7 +229,7 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
             fix="Check the study's trial period and ages against the returns ingested "
             "(the cohort flow in the report shows where children drop out).",
         )
-    paths = write_cohort_files(cohort.data, workspace.outputs)
+    paths = write_cohort_files(cohort.data, workspace.outputs, study)
 
     primary = cohort.data[cohort.data["in_primary_analysis"]].copy()
     spec = model_spec(study)

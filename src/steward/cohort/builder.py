@@ -24,11 +24,12 @@ Rules, all taken from the study definition:
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import duckdb
 import pandas as pd
 
+from steward.cohort.secondary import build_secondary
 from steward.returns.codes import ETHNICITY_GROUP_MISSING as MISSING_GROUP
 from steward.returns.codes import ETHNICITY_GROUPS
 from steward.study.definition import StudyDefinition
@@ -50,6 +51,7 @@ EXCLUDING_FLAGS = ("restricted", "objected", "erased")
 class Cohort:
     data: pd.DataFrame  # one row per child
     flow: pd.DataFrame  # one row per LA, one column per flow step
+    secondary_skipped: dict[str, str] = field(default_factory=dict)  # outcome -> why not built
 
 
 def _study_tables(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> None:
@@ -179,6 +181,7 @@ def build_cohort(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Coho
         )
         SELECT
             f.child_pid,
+            f.referral_pid,
             f.la_code AS local_authority,
             l.la_name,
             l.in_primary_analysis,
@@ -225,4 +228,9 @@ def build_cohort(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Coho
         ORDER BY local_authority, child_pid
         """
     ).df()
-    return Cohort(data=data, flow=flow)
+    if not study.secondary_outcomes or data.empty:
+        return Cohort(data=data, flow=flow)
+    index = data.rename(columns={"local_authority": "la_code"})
+    secondary = build_secondary(con, index, study.secondary_outcomes)
+    data = data.merge(secondary.values, on="child_pid", how="left")
+    return Cohort(data=data, flow=flow, secondary_skipped=secondary.skipped)

@@ -131,6 +131,7 @@ def build_cohort_reference(tables: dict[str, pd.DataFrame], study: StudyDefiniti
         out.append(
             {
                 "child_pid": r.child_pid,
+                "referral_pid": r.referral_pid,
                 "local_authority": r.la_code,
                 "la_name": la.name,
                 "in_primary_analysis": la.in_primary_analysis,

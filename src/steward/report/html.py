@@ -131,6 +131,7 @@ def write_report(run: AnalysisRun, workspace: Workspace) -> dict[str, Path]:
         primary_failed=None if primary.converged else html.escape(primary.message),
         forest=forest_plot(run.models),
         observed_expected=observed_expected_plot(wedges, observed, expected),
+        secondary_skipped=run.cohort.secondary_skipped,
         quality_link=os.path.relpath(quality, workspace.reports) if quality.exists() else None,
     )
     workspace.reports.mkdir(parents=True, exist_ok=True)

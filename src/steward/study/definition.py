@@ -65,6 +65,16 @@ class Outcome(_Strict):
     censor_at_age_years: int = Field(gt=0)
 
 
+class SecondaryOutcome(_Strict):
+    name: str
+    kind: Literal[
+        "re_referral", "cpp_count", "cpp_days", "cin_plan_days", "care_proceedings",
+        "looked_after", "neet", "absence_rate", "persistent_absence",
+    ]  # fmt: skip
+    within_months: int = Field(default=12, gt=0)
+    label: str = ""
+
+
 class ModelSpec(_Strict):
     response: str
     group: str
@@ -100,6 +110,7 @@ class StudyDefinition(_Strict):
     la_indicators: list[str] = Field(default_factory=list)
     primary_la_indicator: str | None = None
     models: ModelSpec
+    secondary_outcomes: list[SecondaryOutcome] = Field(default_factory=list)
     sdc: SdcSettings = Field(default_factory=SdcSettings)
 
     @model_validator(mode="after")
