@@ -44,7 +44,9 @@ def demo(
     from steward.analyse import analyse as run_analysis
     from steward.cli.analyse import render_analysis
 
-    with user_errors():
-        with console.status("Building the cohort, fitting the models, checking every output"):
-            run = run_analysis(ws, actor="demo")
+    with (
+        user_errors(),
+        console.status("Building the cohort, fitting the models, checking every output"),
+    ):
+        run = run_analysis(ws, actor="demo")
     render_analysis(run)
