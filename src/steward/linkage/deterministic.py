@@ -82,11 +82,12 @@ def linkage_sql(*, with_npd: bool) -> str:
             LEFT JOIN lookup AS lf ON lf.upn_pid = ids.former_upn_pid
             LEFT JOIN extract AS x ON x.pmr = coalesce(lu.pmr, lf.pmr)"""
         pmr = "coalesce(lu.pmr, lf.pmr)"
+        no_upn = "coalesce(ids.upn_pid, ids.former_upn_pid) IS NULL"
         status = f"""CASE
             WHEN NOT ids.in_cin AND NOT ids.in_s903 THEN 'no_statutory_record'
-            WHEN ids.upn_pid IS NULL AND ids.upn_unknown = 'UN1' THEN 'not_school_age'
-            WHEN ids.upn_pid IS NULL AND ids.upn_unknown IS NOT NULL THEN 'upn_unknown'
-            WHEN ids.upn_pid IS NULL THEN 'no_upn'
+            WHEN {no_upn} AND ids.upn_unknown = 'UN1' THEN 'not_school_age'
+            WHEN {no_upn} AND ids.upn_unknown IS NOT NULL THEN 'upn_unknown'
+            WHEN {no_upn} THEN 'no_upn'
             WHEN {pmr} IS NULL THEN 'no_pmr'
             WHEN x.pmr IS NULL THEN 'not_in_extract'
             ELSE 'matched' END"""

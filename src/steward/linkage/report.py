@@ -84,6 +84,7 @@ def build_report(result: LinkageResult, rules: SdcRules | None = None) -> Linkag
             pd.Series(linked, name="linked"),
         )
         counts = counts.reindex(columns=["matched", "unmatched"], fill_value=0)
+        counts = counts.loc[:, counts.sum() > 0]  # e.g. no one unmatched anywhere
         checked = _check(counts, f"linkage_{source}", rules)
         report.tables.append(
             ReportTable(
@@ -96,7 +97,7 @@ def build_report(result: LinkageResult, rules: SdcRules | None = None) -> Linkag
         by_reason = pd.crosstab(
             pd.Series(unmatched["la_code"].map(_la).to_numpy(), name="LA"),
             pd.Series(unmatched[column].to_numpy(), name="reason"),
-        ).reindex(columns=list(reasons), fill_value=0)
+        ).reindex(columns=[r for r in reasons if r in set(unmatched[column])])
         checked = _check(by_reason, f"unmatched_{source}", rules)
         report.tables.append(
             ReportTable(
@@ -107,7 +108,9 @@ def build_report(result: LinkageResult, rules: SdcRules | None = None) -> Linkag
             )
         )
     conflicts = result.conflicts
-    if not conflicts.empty:
+    if not conflicts[list(CONFLICTS)].any().any():
+        report.notes.append("No child's sources disagree on birth year-month, sex or UPN.")
+    else:
         counts = (
             conflicts.assign(LA=conflicts["la_code"].map(_la))
             .groupby("LA")[list(CONFLICTS)]
@@ -115,6 +118,9 @@ def build_report(result: LinkageResult, rules: SdcRules | None = None) -> Linkag
             .astype("int64")
             .rename(columns=CONFLICTS)
         )
+        # An attribute no source disagrees on anywhere is left out, as are absent reasons above:
+        # a column of zeros describes no one, and would suppress every cell beside it.
+        counts = counts.loc[:, counts.sum() > 0]
         counts.columns.name = "conflicting attribute"
         checked = _check(counts, "conflicts", rules)
         report.tables.append(
@@ -143,6 +149,8 @@ def _with_rate(checked: CheckedOutput) -> pd.DataFrame:
     safe, suppressed = checked.safe, checked.suppressed()
     if "All" not in safe.columns:
         return shown
+    if "matched" not in safe.columns:  # no child linked anywhere: every rate is 0
+        return shown.assign(**{"match rate (%)": "0.0"})
     matched = safe["matched"].to_numpy(dtype=float)
     total = safe["All"].to_numpy(dtype=float)
     hidden = (suppressed["matched"] | suppressed["All"]).to_numpy()

@@ -95,8 +95,9 @@ def pupil_register(populations: Sequence[LaPopulation], seed: int) -> pd.DataFra
         code[unknown] = rng.choice(["UN3", "UN4", "UN5"], size=int(unknown.sum()))
         code[unknown & uasc] = "UN2"
         serial = rng.permutation(10**6)[:n]
+        # Establishment and serial together are unique within the LA, so every UPN is.
         upn = np.array(
-            [upn_with_check_letter(f"{la}{2000 + s % 7000:04d}{(s // 7000) % 100:02d}{s % 1000:03d}")
+            [upn_with_check_letter(f"{la}{2000 + s // 1000:04d}{(7 * s) % 100:02d}{s % 1000:03d}")
              for s in serial], dtype=object,
         )  # fmt: skip
         upn[(code != None) | (outcome == "no_upn")] = None  # noqa: E711 (element-wise)

@@ -57,6 +57,9 @@ def absence_measures(absence: pd.DataFrame) -> pd.DataFrame:
     persistent[np.isnan(rate)] = pd.NA
     sums["persistent_absence"] = persistent.to_numpy()
     sums["absence_collected"] = True
+    counts = ["terms", "sessions_possible", "overall_absence", "authorised_absence",
+              "unauthorised_absence"]  # fmt: skip
+    sums[counts] = sums[counts].astype("Int64")
     gaps = _gap_rows(sums)
     out = pd.concat([sums, gaps], ignore_index=True) if len(gaps) else sums
     out = out.sort_values(["pmr", "academic_year"], ignore_index=True)
@@ -76,7 +79,7 @@ def _gap_rows(sums: pd.DataFrame) -> pd.DataFrame:
     gaps = pd.DataFrame(rows)
     for column in ("terms", "sessions_possible", "overall_absence", "authorised_absence",
                    "unauthorised_absence"):  # fmt: skip
-        gaps[column] = pd.NA
+        gaps[column] = pd.array([pd.NA] * len(gaps), dtype="Int64")
     gaps["absence_rate"] = np.nan
     gaps["persistent_absence"] = pd.array([pd.NA] * len(gaps), dtype="boolean")
     return gaps
