@@ -17,13 +17,14 @@ from .store_rows import put
 
 D = dt.date
 ROCH, NORF = "354", "926"
+OCT_2021 = D(2021, 10, 1)
 
 
 def upn(n: int) -> str:
     return f"{n:032x}"
 
 
-def ref(pid: str, birth: str = "2012-01", gender: str = "M", when: D = D(2021, 10, 1)) -> dict:
+def ref(pid: str, birth: str = "2012-01", gender: str = "M", when: D = OCT_2021) -> dict:
     return {"child_pid": pid, "referral_pid": f"r{pid}", "referral_date": when,
             "birth_year_month": birth, "gender": gender}  # fmt: skip
 
