@@ -58,7 +58,7 @@ class _CinChildren:
     def _day(self, low: int, high: int) -> int:
         """A day between ``low`` and ``high`` (inclusive), clamped to the census day."""
         high = min(high, self.census_day)
-        return low if high <= low else self.rng.randint(low, high)
+        return min(low, high) if high <= low else self.rng.randint(low, high)
 
     def child(self, seq: int) -> str:
         r = self.rng
