@@ -128,3 +128,31 @@ def test_transcription_deletion_due_seven_days_after_completion(
 def test_researcher_may_not_manage_consent(engine: Engine, researcher: User) -> None:
     with session_scope(engine) as session, pytest.raises(PermissionDenied):
         consent.add_consent_text(session, researcher, activity="interview", text="x")
+
+
+def test_rights_request_withdrawing_consent(
+    engine: Engine, dpo: User, vault: QualitativeVault
+) -> None:
+    from steward.governance.rights import service as rights
+    from steward.governance.rights.actions import withdraw_consent_for_request
+    from steward.governance.rights.service import Requester, RightsKeys
+
+    reference = _participant(engine, dpo, vault)
+    keys = RightsKeys(pseudonym=secrets.token_bytes(32), master=vault.master_key)
+    with session_scope(engine) as session:
+        consent.store_item(session, dpo, vault, reference, activity="interview",
+                           kind="recording", content=b"a", collected_on=D(2026, 5, 3))  # fmt: skip
+        request = rights.log_request(
+            session, dpo, keys, rights=["withdraw_consent"], channel="email",
+            received_on=D(2026, 6, 1), requester=Requester(name="Pat Fictional", contact="p@x.org"),
+        )  # fmt: skip
+        with pytest.raises(PolicyViolation, match="not verified"):
+            withdraw_consent_for_request(session, dpo, vault, request.reference,
+                                         participant=reference, activity="interview",
+                                         on=D(2026, 6, 2))  # fmt: skip
+        rights.verify_identity(session, dpo, request.reference, verified=True,
+                               evidence_ref="ID", on=D(2026, 6, 2))  # fmt: skip
+        action = withdraw_consent_for_request(session, dpo, vault, request.reference,
+                                              participant=reference, activity="interview",
+                                              on=D(2026, 6, 2))  # fmt: skip
+    assert action.summary["items_deleted"] == 1

@@ -8,7 +8,7 @@ and so every later read (cohort, analysis, archive) leaves the child out. Erasur
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,9 @@ from steward.policy import default_registry
 from steward.policy.model import Registry
 from steward.store import ResearchStore
 from steward.store.schema import EVENT_TABLES, PROVENANCE_COLUMNS
+
+if TYPE_CHECKING:
+    from steward.governance.consent.service import QualitativeVault
 
 RECTIFICATION = "rectification"
 # Columns a rectification may not change: identity and provenance of a row.
@@ -200,3 +203,36 @@ def rectification_values(keys: RightsKeys, action: RightsActionRecord) -> dict[s
     """The sealed before/after values of a rectification."""
     row_id = action.summary["sealed_id"]
     return keys.sealer.open(RECTIFICATION, row_id, action.sealed, action.sealed_key)
+
+
+@requires(Permission.RIGHTS_MANAGE)
+def withdraw_consent_for_request(
+    session: Session,
+    actor: User,
+    vault: QualitativeVault,
+    reference: str,
+    *,
+    participant: str,
+    activity: str,
+    on: dt.date,
+) -> RightsActionRecord:
+    """Act on a request withdrawing consent: stop future use of ``participant``'s ``activity``
+    and delete its qualitative data now (see :func:`consent.service.withdraw_consent`)."""
+    from steward.governance.consent.service import withdraw_consent
+
+    request = get_request(session, reference)
+    _require_open(request)
+    require_releasable(request)
+    if "withdraw_consent" not in request.rights:
+        raise UserError(
+            what=f"request {reference} does not invoke the right 'withdraw_consent'",
+            fix="Act only on the rights the request invokes (log a new request otherwise).",
+        )
+    deleted = withdraw_consent(session, actor, vault, participant, activity=activity, on=on)
+    return add_action(
+        session,
+        actor,
+        request,
+        "consent_withdrawn",
+        {"participant": participant, "activity": activity, "items_deleted": len(deleted)},
+    )
