@@ -12,11 +12,17 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from steward.governance.access import Permission, User, requires
-from steward.governance.rights.deadlines import Rag, rag_status
-from steward.governance.rights.models import RightsRequest
+from steward.governance.rights.deadlines import (
+    Pause,
+    PauseReason,
+    Rag,
+    compute_deadline,
+    rag_status,
+)
+from steward.governance.rights.models import RequestPause, RightsRequest
 from steward.governance.rights.service import CHANNELS, Right, deadline_of
 
 PAGE_SIZES = (25, 50, 100, 200)
@@ -136,13 +142,66 @@ def queue_page(
     total = session.scalar(base.with_only_columns(func.count(RightsRequest.id))) or 0
     page = max(1, min(page, max(1, -(-total // per_page))))
     query = (
-        base.order_by(RightsRequest.received_on, RightsRequest.id)
+        base.with_only_columns(*_QUEUE_COLUMNS)
+        .order_by(RightsRequest.received_on, RightsRequest.id)
         .offset((page - 1) * per_page)
         .limit(per_page)
-        .options(selectinload(RightsRequest.pauses))
     )
-    rows = [to_row(r, today) for r in session.scalars(query)]
-    return QueuePage(rows, total, page, per_page)
+    return QueuePage(_rows(session, query, today), total, page, per_page)
+
+
+# The queue reads plain columns, not ORM objects: one page costs two small queries.
+_QUEUE_COLUMNS = (
+    RightsRequest.id,
+    RightsRequest.reference,
+    RightsRequest.rights,
+    RightsRequest.channel,
+    RightsRequest.received_on,
+    RightsRequest.extension_months,
+    RightsRequest.identity_status,
+    RightsRequest.locate_status,
+    RightsRequest.la_code,
+    RightsRequest.status,
+    RightsRequest.outcome,
+)
+
+
+def _rows(session: Session, query: Select[Any], today: dt.date) -> list[QueueRow]:
+    found = session.execute(query).all()
+    pauses: dict[int, list[Pause]] = {}
+    if found:
+        for request_id, reason, started, ended in session.execute(
+            select(
+                RequestPause.request_id,
+                RequestPause.reason,
+                RequestPause.started_on,
+                RequestPause.ended_on,
+            ).where(RequestPause.request_id.in_([r.id for r in found]))
+        ):
+            pauses.setdefault(request_id, []).append(Pause(PauseReason(reason), started, ended))
+    rows = []
+    for r in found:
+        # The same computation as the rights service's deadline_of, from plain columns.
+        deadline = compute_deadline(
+            r.received_on, pauses.get(r.id, []), extension_months=r.extension_months, today=today
+        )
+        rows.append(
+            QueueRow(
+                reference=r.reference,
+                rights=tuple(r.rights),
+                channel=r.channel,
+                received_on=r.received_on,
+                due_on=deadline.due_on,
+                days_left=deadline.days_left(today),
+                rag=rag_status(deadline, today) if r.status == "open" else Rag.GREEN,
+                identity_status=r.identity_status,
+                locate_status=r.locate_status,
+                la_code=r.la_code,
+                status=r.status,
+                outcome=r.outcome,
+            )
+        )
+    return rows
 
 
 @requires(Permission.RIGHTS_MANAGE)
@@ -153,7 +212,7 @@ def queue_all(
     today = today or dt.date.today()
     query = (
         filtered(filters.clean())
+        .with_only_columns(*_QUEUE_COLUMNS)
         .order_by(RightsRequest.received_on, RightsRequest.id)
-        .options(selectinload(RightsRequest.pauses))
     )
-    return [to_row(r, today) for r in session.scalars(query)]
+    return _rows(session, query, today)
