@@ -1,7 +1,10 @@
 """Agreement with lme4's glmer on the reference cohort (lme4's output is stored; R not needed).
 
-``data/lme4_reference.json`` was produced by ``data/lme4_reference.R`` through
-``data/make_lme4_reference.py``; docs/lme4-crosscheck.md says how to rerun it.
+Two stored references, both regenerated as docs/lme4-crosscheck.md describes:
+
+- ``data/lme4_at_optimum.json``: lme4's own deviance function, finite-difference gradient and
+  Hessian (``lme4:::deriv12``) evaluated at Steward's optimum (``data/lme4_at_optimum.R``);
+- ``data/lme4_reference.json``: complete ``glmer`` fits (``data/lme4_reference.R``).
 """
 
 from __future__ import annotations
@@ -17,11 +20,9 @@ import pytest
 from steward.analysis.glmm import GlmmFit, estimate_glmm
 from steward.analysis.simulated_trial import PRIMARY_FIXED, data_fingerprint, reference_cohort
 
-REFERENCE = json.loads((Path(__file__).parent / "data" / "lme4_reference.json").read_text())
-
-
-def _lme4(label: str) -> dict[str, Any]:
-    return next(fit for fit in REFERENCE["fits"] if fit["label"] == label)
+DATA = Path(__file__).parent / "data"
+REFERENCE = json.loads((DATA / "lme4_reference.json").read_text())
+AT_OPTIMUM = json.loads((DATA / "lme4_at_optimum.json").read_text())
 
 
 @pytest.fixture(scope="module")
@@ -30,10 +31,13 @@ def cohort() -> pd.DataFrame:
 
 
 @pytest.fixture(scope="module")
-def laplace(cohort: pd.DataFrame) -> GlmmFit:
-    fit = estimate_glmm(cohort, "cla_status", PRIMARY_FIXED, "local_authority", nagq=1)
-    assert isinstance(fit, GlmmFit)
-    return fit
+def fits(cohort: pd.DataFrame) -> dict[int, GlmmFit]:
+    out = {}
+    for nagq in (1, 7):
+        fit = estimate_glmm(cohort, "cla_status", PRIMARY_FIXED, "local_authority", nagq=nagq)
+        assert isinstance(fit, GlmmFit)
+        out[nagq] = fit
+    return out
 
 
 def test_the_cohort_is_the_one_lme4_fitted(cohort: pd.DataFrame) -> None:
@@ -41,31 +45,33 @@ def test_the_cohort_is_the_one_lme4_fitted(cohort: pd.DataFrame) -> None:
     assert len(cohort) == REFERENCE["n"]
 
 
-def _assert_agrees(ours: GlmmFit, lme4: dict[str, Any]) -> None:
-    assert [t.term for t in ours.result.terms] == lme4["terms"]
-    np.testing.assert_allclose(ours.beta, lme4["estimate"], rtol=0, atol=1e-4)
-    se = np.array([t.std_error for t in ours.result.terms])
-    np.testing.assert_allclose(se, lme4["std_error"], rtol=1e-3)
-    assert ours.result.re_variance == pytest.approx(lme4["re_variance"], rel=1e-3)
-    # at least as good an optimum as lme4's (to its own convergence)
-    assert ours.result.log_likelihood is not None
-    assert ours.result.log_likelihood >= lme4["log_likelihood"] - 1e-6
+@pytest.mark.parametrize("nagq", [1, 7])
+def test_lme4_deviance_and_hessian_at_our_optimum(fits: dict[int, GlmmFit], nagq: int) -> None:
+    ref = next(f for f in AT_OPTIMUM["fits"] if f["nAGQ"] == nagq)
+    fit = fits[nagq]
+    assert fit.result.gradient_norm is not None and fit.result.gradient_norm < 1e-6
+    # the optimum has not moved since lme4 evaluated it
+    np.testing.assert_allclose(fit.beta, ref["steward_beta"], rtol=0, atol=1e-8)
+    assert fit.theta == pytest.approx(ref["steward_theta"], abs=1e-8)
+    # the same objective: lme4's deviance function gives our deviance at our optimum
+    assert fit.deviance == pytest.approx(ref["lme4_deviance"], abs=1e-6)
+    # standard errors as vcov.merMod computes them from lme4's own Hessian
+    se = np.array([t.std_error for t in fit.result.terms])
+    np.testing.assert_allclose(se, ref["lme4_std_error"], rtol=1e-3)
 
 
-def test_laplace_agrees_with_lme4_at_its_tightest_settings(laplace: GlmmFit) -> None:
-    assert laplace.result.gradient_norm is not None and laplace.result.gradient_norm < 1e-6
-    _assert_agrees(laplace, _lme4("laplace_bobyqa_tight"))
-    _assert_agrees(laplace, _lme4("laplace_nlopt_tight"))
+def _fit(label: str) -> dict[str, Any]:
+    return next(f for f in REFERENCE["fits"] if f["label"] == label)
 
 
-def test_laplace_matches_lme4_defaults_within_their_convergence(laplace: GlmmFit) -> None:
-    default = _lme4("laplace_default")
-    np.testing.assert_allclose(laplace.beta, default["estimate"], rtol=0, atol=1e-2)
-    assert laplace.result.log_likelihood is not None
-    assert laplace.result.log_likelihood >= default["log_likelihood"] - 1e-6
-
-
-def test_agq7_agrees_with_lme4(cohort: pd.DataFrame) -> None:
-    fit = estimate_glmm(cohort, "cla_status", PRIMARY_FIXED, "local_authority", nagq=7)
-    assert isinstance(fit, GlmmFit)
-    _assert_agrees(fit, _lme4("agq7_bobyqa_tight"))
+def test_lme4_default_fit_is_a_worse_optimum_near_ours(fits: dict[int, GlmmFit]) -> None:
+    default = _fit("laplace_default")
+    fit = fits[1]
+    assert [t.term for t in fit.result.terms] == default["terms"]
+    assert fit.result.log_likelihood is not None
+    assert fit.result.log_likelihood >= default["log_likelihood"] - 1e-6
+    # lme4 stopped with max|grad| ~ 0.5 (it warns); its estimates are close, not identical
+    np.testing.assert_allclose(fit.beta, default["estimate"], rtol=0, atol=5e-3)
+    se = np.array([t.std_error for t in fit.result.terms])
+    np.testing.assert_allclose(se, default["std_error"], rtol=5e-3)
+    assert fit.result.re_variance == pytest.approx(default["re_variance"], rel=1e-2)

@@ -1,5 +1,6 @@
 # lme4 reference fits for Steward's GLMM cross-check (development only; see docs/lme4-crosscheck.md).
-# Usage: Rscript lme4_reference.R cohort.csv out.json
+# Usage: Rscript lme4_reference.R cohort.csv outdir [label ...]
+# Writes one JSON per fit (outdir/<label>.json) as soon as it completes.
 suppressPackageStartupMessages({
   library(lme4)
   library(jsonlite)
@@ -55,20 +56,22 @@ summarise <- function(label, nagq, ctrl, control_text) {
   )
 }
 
-fits <- list(
-  summarise("laplace_default", 1, default_ctrl, "glmerControl(calc.derivs = TRUE)"),
-  summarise("laplace_bobyqa_tight", 1, tight_bobyqa,
-            "bobyqa, rhoend = 1e-10, tolPwrss = 1e-10"),
-  summarise("laplace_nlopt_tight", 1, tight_nlopt,
-            "nloptwrap, xtol_abs = 1e-12, ftol_abs = 1e-14, tolPwrss = 1e-10"),
-  summarise("agq7_bobyqa_tight", 7, tight_bobyqa,
-            "bobyqa, rhoend = 1e-10, tolPwrss = 1e-10")
+outdir <- args[2]
+wanted <- if (length(args) > 2) args[-(1:2)] else
+  c("laplace_default", "laplace_bobyqa_tight", "agq7_bobyqa_tight", "laplace_nlopt_tight")
+plans <- list(
+  laplace_default = list(1, default_ctrl, "glmerControl(calc.derivs = TRUE)"),
+  laplace_bobyqa_tight = list(1, tight_bobyqa, "bobyqa, rhoend = 1e-10, tolPwrss = 1e-10"),
+  agq7_bobyqa_tight = list(7, tight_bobyqa, "bobyqa, rhoend = 1e-10, tolPwrss = 1e-10"),
+  laplace_nlopt_tight = list(1, tight_nlopt,
+                             "nloptwrap, xtol_abs = 1e-12, ftol_abs = 1e-14, tolPwrss = 1e-10")
 )
-out <- list(
-  r_version = R.version.string,
-  lme4_version = as.character(packageVersion("lme4")),
-  formula = paste(deparse(form, width.cutoff = 500), collapse = ""),
-  n = nrow(d),
-  fits = fits
-)
-writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, pretty = TRUE), args[2])
+for (label in wanted) {
+  plan <- plans[[label]]
+  res <- summarise(label, plan[[1]], plan[[2]], plan[[3]])
+  res$r_version <- R.version.string
+  res$lme4_version <- as.character(packageVersion("lme4"))
+  writeLines(toJSON(res, auto_unbox = TRUE, digits = NA, pretty = TRUE),
+             file.path(outdir, paste0(label, ".json")))
+  cat(label, "done in", res$seconds, "s\n")
+}
