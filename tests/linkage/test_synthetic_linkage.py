@@ -3,8 +3,6 @@ then every child's NPD link outcome is the one the generator planted."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pandas as pd
 import pyarrow as pa
 import pytest
