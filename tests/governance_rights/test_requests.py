@@ -13,6 +13,7 @@ from steward.errors import PermissionDenied, PolicyViolation, UserError, Validat
 from steward.governance.access import User
 from steward.governance.audit import AuditEntry, verify
 from steward.governance.db import session_scope
+from steward.governance.rights import outcomes, reporting
 from steward.governance.rights import service as rights
 from steward.governance.rights.deadlines import Rag
 from steward.governance.rights.models import RightsRequest
@@ -154,16 +155,18 @@ def test_refusal_needs_grounds_and_reason_and_tells_of_ico(engine: Engine, dpo: 
     reference = _log(engine, dpo)
     with session_scope(engine) as session:
         with pytest.raises(ValidationError, match="unfounded"):
-            rights.refuse(session, dpo, reference, grounds="annoying", reason="x", on=D(2026, 9, 9))
+            outcomes.refuse(
+                session, dpo, reference, grounds="annoying", reason="x", on=D(2026, 9, 9)
+            )
         with pytest.raises(ValidationError, match="reason"):
-            rights.refuse(
+            outcomes.refuse(
                 session, dpo, reference, grounds="excessive", reason=" ", on=D(2026, 9, 9)
             )
-        request = rights.refuse(
+        request = outcomes.refuse(
             session, dpo, reference, grounds="excessive",
             reason="the fifth identical request this month", on=D(2026, 9, 9),
         )  # fmt: skip
-        letter = rights.refusal_letter(request, complaints=default_registry().complaints)
+        letter = outcomes.refusal_letter(request, complaints=default_registry().complaints)
     assert request.status == "refused" and request.outcome == "refused_excessive"
     assert "fifth identical request" in letter and "0303 123 1113" in letter
 
@@ -174,7 +177,7 @@ def test_fee_pauses_the_clock(engine: Engine, dpo: User) -> None:
         rights.verify_identity(
             session, dpo, reference, verified=True, evidence_ref="ID-6", on=D(2026, 9, 2)
         )
-        request = rights.refuse(
+        request = outcomes.refuse(
             session, dpo, reference, grounds="excessive", reason="further copies requested",
             on=D(2026, 9, 4), fee_pence=1000,
         )  # fmt: skip
@@ -195,11 +198,13 @@ def test_close_reminders_and_statistics(engine: Engine, dpo: User) -> None:
             rights.verify_identity(session, dpo, ref, verified=True, evidence_ref="ID",
                                    on=rights.get_request(session, ref).received_on)  # fmt: skip
         with pytest.raises(ValidationError, match="reason"):
-            rights.close_request(session, dpo, late, outcome="refused_exemption", on=D(2026, 9, 30))
-        rights.close_request(session, dpo, on_time, outcome="completed", on=D(2026, 9, 25))
-        rights.close_request(session, dpo, late, outcome="completed", on=D(2026, 9, 30))
-        reminders = rights.reminders(session, dpo, today=D(2026, 9, 29))
-        stats = rights.accountability_statistics(session, dpo, today=D(2026, 10, 5))
+            outcomes.close_request(
+                session, dpo, late, outcome="refused_exemption", on=D(2026, 9, 30)
+            )
+        outcomes.close_request(session, dpo, on_time, outcome="completed", on=D(2026, 9, 25))
+        outcomes.close_request(session, dpo, late, outcome="completed", on=D(2026, 9, 30))
+        reminders = reporting.reminders(session, dpo, today=D(2026, 9, 29))
+        stats = reporting.accountability_statistics(session, dpo, today=D(2026, 10, 5))
     assert [(r.reference, r.rag) for r in reminders] == [(open_red, Rag.RED)]
     assert stats["requests"] == 3 and stats["closed"] == 2 and stats["closed_on_time"] == 1
     assert stats["percent_on_time"] == 50.0 and stats["open_overdue"] == 1

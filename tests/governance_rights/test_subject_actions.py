@@ -13,6 +13,7 @@ from steward.cohort.builder import build_cohort
 from steward.errors import PolicyViolation, UserError
 from steward.governance.access import User
 from steward.governance.db import session_scope
+from steward.governance.rights import reporting
 from steward.governance.rights import service as rights
 from steward.governance.rights.access_pack import build_access_pack
 from steward.governance.rights.actions import (
@@ -70,7 +71,7 @@ def test_person_not_in_the_data_is_forwarded_to_the_la(
         answered = record_la_answer(session, dpo, reference, answer="LA answered directly",
                                     on=D(2026, 10, 9))  # fmt: skip
         assert answered.la_answered_on == D(2026, 10, 9)
-        stats = rights.accountability_statistics(session, dpo, today=D(2026, 10, 10))
+        stats = reporting.accountability_statistics(session, dpo, today=D(2026, 10, 10))
     assert stats["forwarded_to_la"] == 1
 
 

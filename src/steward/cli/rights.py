@@ -420,8 +420,8 @@ def refuse(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Refuse a manifestly unfounded or excessive request (or ask a reasonable fee)."""
-    from steward.governance.rights.service import refusal_letter
-    from steward.governance.rights.service import refuse as refuse_request
+    from steward.governance.rights.outcomes import refusal_letter
+    from steward.governance.rights.outcomes import refuse as refuse_request
     from steward.policy import default_registry
 
     with user_errors(), desk(workspace, as_user) as d:
@@ -442,7 +442,7 @@ def close(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Close a request with its outcome."""
-    from steward.governance.rights.service import close_request
+    from steward.governance.rights.outcomes import close_request
 
     with user_errors(), desk(workspace, as_user) as d:
         close_request(d.session, d.actor, reference, outcome=outcome, on=_date(on), reason=reason)
@@ -452,7 +452,7 @@ def close(
 @app.command()
 def reminders(as_user: AsOption, workspace: WorkspaceOption = Path(".")) -> None:
     """Requests needing attention: red, amber, paused or waiting for an LA."""
-    from steward.governance.rights.service import reminders as due
+    from steward.governance.rights.reporting import reminders as due
 
     with user_errors(), desk(workspace, as_user) as d:
         table = Table("Reference", "Due", "Days left", "RAG", "Note")
@@ -468,7 +468,7 @@ def stats(
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Accountability statistics (no personal data): counts by right, % on time, outcomes."""
-    from steward.governance.rights.service import accountability_statistics
+    from steward.governance.rights.reporting import accountability_statistics
 
     with user_errors(), desk(workspace, as_user) as d:
         figures = accountability_statistics(d.session, d.actor, today=dt.date.today())

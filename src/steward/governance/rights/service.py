@@ -1,5 +1,5 @@
-"""The rights request log: logging, identity, the clock (pause, resume, extend), refusal, closing,
-reminders and accountability statistics.
+"""The rights request log: logging, identity and authority, the clock (pause, resume, extend).
+Refusal and closing are in :mod:`.outcomes`; reminders and statistics in :mod:`.reporting`.
 
 Every function takes the acting :class:`User` and checks ``rights.manage``; every step writes an
 audit entry (request reference and pseudonym only) in the same transaction as the change.
@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import hmac
-from collections import Counter
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -27,10 +26,8 @@ from steward.governance.rights.deadlines import (
     Deadline,
     Pause,
     PauseReason,
-    Rag,
     compute_deadline,
     extension_notice_due,
-    rag_status,
 )
 from steward.governance.rights.models import RequestPause, RightsActionRecord, RightsRequest
 from steward.governance.rights.sealed import Sealer
@@ -457,97 +454,6 @@ def record_child_consent(
 
 
 @requires(Permission.RIGHTS_MANAGE)
-def refuse(
-    session: Session,
-    actor: User,
-    reference: str,
-    *,
-    grounds: str,
-    reason: str,
-    on: dt.date,
-    fee_pence: int | None = None,
-) -> RightsRequest:
-    """Refuse a manifestly unfounded or excessive request, or (``fee_pence``) ask a fee instead.
-
-    The reason is recorded; the reply must tell the requester of their right to complain to the
-    ICO (see :func:`refusal_letter`). Asking a fee pauses the clock until it is paid.
-    """
-    request = get_request(session, reference)
-    _require_open(request)
-    if grounds not in ("unfounded", "excessive"):
-        raise ValidationError(
-            what=f"unknown grounds {grounds!r}",
-            fix="A request may be refused only as manifestly 'unfounded' or 'excessive'.",
-        )
-    if not reason.strip():
-        raise ValidationError(what="no reason was recorded", fix="Record why, in plain words.")
-    if fee_pence is not None:
-        if fee_pence <= 0:
-            raise ValidationError(what="the fee must be positive", fix="Give it in pence.")
-        request.fee_pence = fee_pence
-        request.outcome_reason = reason
-        if _open_pause(request) is None:
-            request.pauses.append(RequestPause(reason=PauseReason.FEE.value, started_on=on))
-        session.flush()
-        _audit(session, actor, request, "fee_requested", {"grounds": grounds, "pence": fee_pence})
-        return request
-    request.status = "refused"
-    request.outcome = f"refused_{grounds}"
-    request.outcome_reason = reason
-    request.closed_on = on
-    pause = _open_pause(request)
-    if pause is not None:
-        pause.ended_on = on
-    session.flush()
-    _audit(session, actor, request, "refused", {"grounds": grounds, "closed_on": on.isoformat()})
-    return request
-
-
-def refusal_letter(request: RightsRequest, *, complaints: Any) -> str:
-    """Plain-language refusal text with the reason and the route to complain to the ICO."""
-    return (
-        f"Your request {request.reference} received on {request.received_on.isoformat()}\n\n"
-        f"We are not able to act on your request because we consider it manifestly "
-        f"{(request.outcome or 'refused').removeprefix('refused_')}: {request.outcome_reason}\n\n"
-        f"You have the right to complain. You can {complaints.how}. You can also complain to "
-        f"the {complaints.ico_address} (telephone {complaints.ico_phone}, {complaints.ico_url}) "
-        "and you may seek to enforce your rights through the courts.\n"
-    )
-
-
-@requires(Permission.RIGHTS_MANAGE)
-def close_request(
-    session: Session, actor: User, reference: str, *, outcome: str, on: dt.date, reason: str = ""
-) -> RightsRequest:
-    """Close a request with its outcome (a refusal or exemption needs a reason)."""
-    request = get_request(session, reference)
-    _require_open(request)
-    if outcome not in OUTCOMES:
-        raise ValidationError(
-            what=f"unknown outcome {outcome!r}", fix=f"Use one of: {', '.join(OUTCOMES)}."
-        )
-    if (outcome.startswith("refused") or outcome == "partly_completed") and not reason.strip():
-        raise ValidationError(
-            what=f"outcome {outcome} needs a recorded reason",
-            fix="Pass --reason with the exemption or grounds relied on.",
-        )
-    pause = _open_pause(request)
-    if pause is not None:
-        pause.ended_on = max(on, pause.started_on)
-    request.status = "refused" if outcome.startswith("refused") else "closed"
-    request.outcome = outcome
-    request.outcome_reason = reason or request.outcome_reason
-    request.closed_on = on
-    session.flush()
-    due = deadline_of(request, on).due_on
-    _audit(
-        session, actor, request, "closed",
-        {"outcome": outcome, "closed_on": on.isoformat(), "on_time": on <= due},
-    )  # fmt: skip
-    return request
-
-
-@requires(Permission.RIGHTS_MANAGE)
 def list_requests(
     session: Session, actor: User, *, status: str | None = None
 ) -> list[RightsRequest]:
@@ -569,66 +475,3 @@ def requester_details(
     )
     _audit(session, actor, request, "requester_details_opened")
     return details
-
-
-@dataclass(frozen=True)
-class Reminder:
-    reference: str
-    rights: tuple[str, ...]
-    due_on: dt.date
-    days_left: int
-    rag: Rag
-    note: str
-
-
-@requires(Permission.RIGHTS_MANAGE)
-def reminders(session: Session, actor: User, *, today: dt.date) -> list[Reminder]:
-    """Open requests that need attention: red, amber, paused, or an LA answer awaited."""
-    out = []
-    for request in list_requests(session, actor, status="open"):
-        deadline = deadline_of(request, today)
-        rag = rag_status(deadline, today)
-        notes = []
-        if rag is Rag.PAUSED:
-            pause = _open_pause(request)
-            notes.append(f"clock paused for {pause.reason if pause else '?'}")
-        if request.locate_status == "forwarded" and request.la_answered_on is None:
-            notes.append("waiting for the LA's answer")
-        if rag is Rag.GREEN and not notes:
-            continue
-        out.append(
-            Reminder(
-                request.reference,
-                tuple(request.rights),
-                deadline.due_on,
-                deadline.days_left(today),
-                rag,
-                "; ".join(notes),
-            )
-        )
-    return sorted(out, key=lambda r: r.due_on)
-
-
-@requires(Permission.RIGHTS_MANAGE)
-def accountability_statistics(session: Session, actor: User, *, today: dt.date) -> dict[str, Any]:
-    """Counts by right, % answered on time, extensions and outcomes; no personal data."""
-    requests = list(session.scalars(select(RightsRequest)))
-    by_right: Counter[str] = Counter(r for req in requests for r in req.rights)
-    closed = [r for r in requests if r.closed_on is not None]
-    on_time = sum(1 for r in closed if r.closed_on and r.closed_on <= deadline_of(r, today).due_on)
-    overdue_open = sum(
-        1 for r in requests if r.status == "open" and deadline_of(r, today).due_on < today
-    )
-    return {
-        "as_of": today.isoformat(),
-        "requests": len(requests),
-        "by_right": dict(sorted(by_right.items())),
-        "by_channel": dict(sorted(Counter(r.channel for r in requests).items())),
-        "closed": len(closed),
-        "closed_on_time": on_time,
-        "percent_on_time": round(100 * on_time / len(closed), 1) if closed else None,
-        "open_overdue": overdue_open,
-        "extended": sum(1 for r in requests if r.extension_months),
-        "outcomes": dict(sorted(Counter(r.outcome or "open" for r in requests).items())),
-        "forwarded_to_la": sum(1 for r in requests if r.locate_status == "forwarded"),
-    }
