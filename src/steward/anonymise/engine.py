@@ -11,9 +11,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from steward.anonymise.discernibility import DiscernibilitySearch
 from steward.anonymise.encoding import EncodedTable, record_classes
 from steward.anonymise.hierarchy import SUPPRESSED, Hierarchy, HierarchyError
 from steward.anonymise.models import (
+    Check,
     KAnonymity,
     LDiversity,
     MaxProsecutorRisk,
@@ -22,7 +24,8 @@ from steward.anonymise.models import (
     TCloseness,
 )
 from steward.anonymise.risk import RiskReport, risk_from_sizes
-from steward.anonymise.search import run_search
+from steward.anonymise.search import Lattice, SearchOutcome, run_search
+from steward.anonymise.sizes import ClassSizes, fits_in_keys
 from steward.anonymise.utility import METRICS, UnknownMetric, UtilityMeasures
 from steward.errors import Location, UserError
 
@@ -120,15 +123,25 @@ def anonymise(
     max_suppressed = math.floor(suppression_limit * n + 1e-9)
     monotone = max_suppressed == 0 or all(m.monotone_with_suppression() for m in models)
     checks = [m.checker(context) for m in models]
-    outcome = run_search(
-        table,
-        checks,
-        monotone=monotone,
-        max_suppressed=max_suppressed,
-        utility=utility,
-        metric=metric,
-        time_limit=time_limit,
-    )
+    if (
+        metric == "dm"
+        and max_suppressed > 0
+        and monotone
+        and context is None
+        and fits_in_keys(table)
+    ):
+        # Models judge class sizes only: the two-sided DM bounds apply.
+        outcome = _discernibility_search(table, checks, models, max_suppressed, time_limit)
+    else:
+        outcome = run_search(
+            table,
+            checks,
+            monotone=monotone,
+            max_suppressed=max_suppressed,
+            utility=utility,
+            metric=metric,
+            time_limit=time_limit,
+        )
     if outcome.best is None:
         if outcome.complete:
             raise AnonymisationError(
@@ -185,6 +198,30 @@ def anonymise(
         models=[m.describe() for m in models],
         suppressed_rows=suppressed_records,
     )
+
+
+def _discernibility_search(
+    table: EncodedTable,
+    checks: list[Check],
+    models: Sequence[PrivacyModel],
+    max_suppressed: int,
+    time_limit: float | None,
+) -> SearchOutcome:
+    """The DM optimum under a suppression limit, for models that look at class sizes only."""
+    lattice = Lattice(table.heights)
+    # The smallest size a kept class can have: every k-anonymity model must hold.
+    smallest = max([m.k for m in models if isinstance(m, KAnonymity)], default=1)
+    sizes = ClassSizes(table, lattice.shape, lattice.strides)
+    search = DiscernibilitySearch(
+        sizes,
+        lattice,
+        checks,
+        n=table.n,
+        max_suppressed=max_suppressed,
+        min_class_size=smallest,
+        time_limit=time_limit,
+    )
+    return search.run()
 
 
 def _check_request(

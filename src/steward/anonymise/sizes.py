@@ -1,0 +1,114 @@
+"""Class sizes of any generalisation, from one integer key per distinct record.
+
+When no privacy model looks at a sensitive attribute, a node is judged by its class sizes alone.
+Each distinct combination of quasi-identifier codes is then one int64 key made of one bit field
+per quasi-identifier (wide enough for the number of rows of its hierarchy, which bounds the codes
+of every level). Generalising a quasi-identifier replaces its field, so a node's keys come from a
+less generalised node's keys by a shift, a mask, a gather and an add per changed
+quasi-identifier. The class count rides in the low bits of the same word, so one sort of plain
+integers groups the new keys; it is a stable (merging) sort, fast because the rolled-up keys are
+still sorted in long runs.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import OrderedDict
+
+import numpy as np
+
+from steward.anonymise.encoding import EncodedTable
+
+# Keys kept for rolling up, counted in rows (16 bytes a row).
+_CACHE_ROWS = 2_000_000
+_NOT_CACHED = np.iinfo(np.int64).max
+_WORD_BITS = 62
+
+
+def _bits(values: int) -> int:
+    """Bits needed for codes 0..values-1."""
+    return max(1, (values - 1).bit_length())
+
+
+def fits_in_keys(table: EncodedTable) -> bool:
+    """Whether a key and a class count fit in one int64 (true for ordinary tables)."""
+    fields = sum(_bits(len(maps[0])) for maps in table.level_maps)
+    return fields + _bits(table.n + 1) <= _WORD_BITS
+
+
+class ClassSizes:
+    """Class sizes of the nodes of a lattice, rolled up from cached less generalised nodes."""
+
+    def __init__(self, table: EncodedTable, shape: tuple[int, ...], strides: np.ndarray) -> None:
+        self.table = table
+        self.shape = shape
+        self.strides = strides
+        q = table.q
+        widths = [_bits(len(maps[0])) for maps in table.level_maps]
+        self.shifts = np.zeros(q, dtype=np.int64)
+        for i in range(q - 2, -1, -1):
+            self.shifts[i] = self.shifts[i + 1] + widths[i + 1]
+        self.masks = np.array([(1 << w) - 1 for w in widths], dtype=np.int64)
+        self.count_bits = _bits(table.n + 1)
+        key = np.zeros(table.n, dtype=np.int64)
+        for i in range(q):
+            key |= table.records[i] << self.shifts[i]
+        keys, counts = np.unique(key, return_counts=True)
+        self._base = (keys, counts.astype(np.int64))
+        self._deltas: dict[tuple[int, int, int], np.ndarray] = {}
+        self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
+        self._cache_rows = 0
+        self._cached_rows = np.full(math.prod(shape), _NOT_CACHED, dtype=np.int64)
+        self.rows_read = 0
+
+    def _delta(self, qi: int, source: int, target: int) -> np.ndarray:
+        """Key change for each level-``source`` code when it becomes its level-``target`` code."""
+        found = self._deltas.get((qi, source, target))
+        if found is None:
+            between = self.table.map_between(qi, source, target)
+            found = (between - np.arange(len(between))) << self.shifts[qi]
+            self._deltas[(qi, source, target)] = found
+        return found
+
+    def sizes(self, node: int, levels: np.ndarray) -> np.ndarray:
+        """The sizes of the classes of ``node`` (whose levels are ``levels``), in key order."""
+        cached = self._cache.get(node)
+        if cached is not None:
+            self._cache.move_to_end(node)
+            return cached[1]
+        keys, counts = self._base
+        have = np.zeros(len(levels), dtype=np.int64)
+        if self._cache:
+            # The smallest cached node below: within the block below a node, grid coordinates
+            # are the levels themselves.
+            rows = self._cached_rows.reshape(self.shape)[
+                tuple(slice(0, int(level) + 1) for level in levels)
+            ]
+            position = int(np.argmin(rows))
+            if rows.flat[position] != _NOT_CACHED:
+                have = np.array(np.unravel_index(position, rows.shape), dtype=np.int64)
+                keys, counts = self._cache[int(np.dot(have, self.strides))]
+        self.rows_read += len(keys)
+        packed = (keys << self.count_bits) | counts
+        for i in np.flatnonzero(have != levels):
+            digit = (keys >> self.shifts[i]) & self.masks[i]
+            packed += self._delta(int(i), int(have[i]), int(levels[i]))[digit] << self.count_bits
+        packed.sort(kind="stable")
+        new_keys = packed >> self.count_bits
+        starts = np.empty(len(new_keys), dtype=bool)
+        starts[:1] = True
+        np.not_equal(new_keys[1:], new_keys[:-1], out=starts[1:])
+        first = np.flatnonzero(starts)
+        keys = new_keys[first]
+        counts = np.add.reduceat(packed & ((1 << self.count_bits) - 1), first)
+        self._remember(node, keys, counts)
+        return counts
+
+    def _remember(self, node: int, keys: np.ndarray, counts: np.ndarray) -> None:
+        self._cache[node] = (keys, counts)
+        self._cached_rows[node] = len(keys)
+        self._cache_rows += len(keys)
+        while self._cache_rows > _CACHE_ROWS and len(self._cache) > 1:
+            old_node, (old_keys, _) = self._cache.popitem(last=False)
+            self._cached_rows[old_node] = _NOT_CACHED
+            self._cache_rows -= len(old_keys)
