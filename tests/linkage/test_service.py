@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
@@ -58,8 +59,9 @@ def test_srs_workspace_links_the_npd(tmp_path: Path) -> None:
     assert run.report.table("linkage_npd").display.loc["Rochdale 2021/22", "matched"] == "20"
 
 
-def test_probabilistic_is_refused_not_silently_skipped(tmp_path: Path) -> None:
+def test_probabilistic_needs_its_engine(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     ws = workspace(tmp_path, "evaluator")
+    monkeypatch.setitem(sys.modules, "splink", None)  # as on a machine without Splink
     with pytest.raises(ConfigError) as caught:
         run_linkage(ws, probabilistic=True, actor="test")
     assert "splink" in caught.value.fix.lower()

@@ -24,6 +24,7 @@ from steward.linkage.deterministic import (
     S903_REASONS,
     LinkageResult,
 )
+from steward.linkage.probabilistic import MATCH_WEIGHT_THRESHOLD, ProbabilisticResult
 from steward.returns.npd.spec import year_label
 from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES
 
@@ -52,6 +53,8 @@ class LinkageReport:
     tables: list[ReportTable]
     notes: list[str] = field(default_factory=list)
     files: list[Path] = field(default_factory=list)
+    # The probabilistic model's parameters (not counts of children), when it was run.
+    match_weights: pd.DataFrame | None = None
 
     def table(self, name: str) -> ReportTable:
         return next(t for t in self.tables if t.name == name)
@@ -134,6 +137,38 @@ def build_report(result: LinkageResult, rules: SdcRules | None = None) -> Linkag
     return report
 
 
+def add_probabilistic(
+    report: LinkageReport, result: ProbabilisticResult, rules: SdcRules | None = None
+) -> None:
+    """Add the probabilistic run: candidates per DR child by LA (checked) and the match weights."""
+    rules = rules or SdcRules()
+    report.match_weights = result.weights
+    report.notes.append(
+        "Probabilistic linkage was run on request (birth year-month, sex, postcode district "
+        f"within LA; match weight threshold {MATCH_WEIGHT_THRESHOLD:g}). Its candidate pairs are "
+        "kept apart from the deterministic linkage table and need review before any use."
+    )
+    if result.left == 0:
+        report.notes.append("Probabilistic linkage: every DR child has a statutory record.")
+        return
+    per_child = result.pairs.groupby(["la_code", "dr_child_pid"]).size()
+    lefts = result.left_children
+    found = lefts.merge(per_child.rename("n").reset_index(), how="left",
+                        left_on=["la_code", "child_pid"], right_on=["la_code", "dr_child_pid"])  # fmt: skip
+    band = np.select([found["n"].isna(), found["n"] == 1], ["no candidate", "one candidate"],
+                     "several candidates")  # fmt: skip
+    counts = pd.crosstab(pd.Series(found["la_code"].map(_la).to_numpy(), name="LA"),
+                         pd.Series(band, name="candidates"))  # fmt: skip
+    counts = counts.reindex(columns=["one candidate", "several candidates", "no candidate"])
+    counts = counts.loc[:, counts.fillna(0).sum() > 0].fillna(0).astype("int64")
+    checked = _check(counts, "probabilistic_candidates", rules)
+    report.tables.append(
+        ReportTable("probabilistic_candidates",
+                    "Probabilistic: DR children without a statutory record, by candidates found",
+                    checked, to_display(checked))
+    )  # fmt: skip
+
+
 def _check(counts: pd.DataFrame, name: str, rules: SdcRules) -> CheckedOutput:
     try:
         return check_frequency_table(counts, rules=rules, name=name, command="steward linkage")
@@ -167,6 +202,10 @@ def write_report(report: LinkageReport, folder: Path) -> list[Path]:
     files = []
     for table in report.tables:
         files.append(_atomic(folder / f"{table.name}.csv", table.display.to_csv()))
+    if report.match_weights is not None:
+        files.append(
+            _atomic(folder / "match_weights.csv", report.match_weights.to_csv(index=False))
+        )
     files.append(_atomic(folder / "linkage_report.html", render_html(report)))
     report.files = files
     return files
@@ -189,6 +228,13 @@ def render_html(report: LinkageReport) -> str:
         parts.append(f"<h2>{html.escape(table.title)}</h2>")
         parts.append(table.display.to_html(escape=True, border=0))
         parts.append(f"<p><small>{html.escape(table.checked.summary)}</small></p>")
+    if report.match_weights is not None:
+        parts.append("<h2>Probabilistic linkage: match weights of the model</h2>")
+        parts.append(report.match_weights.to_html(index=False, escape=True, border=0))
+        parts.append(
+            "<p><small>match weight = log2(m / u) per comparison level; m set a "
+            "priori, u from how often values agree by chance.</small></p>"
+        )
     parts.append("</body></html>")
     return "\n".join(parts)
 

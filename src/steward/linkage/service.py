@@ -17,7 +17,8 @@ import pyarrow.parquet as pq
 from steward.disclosure import SdcRules
 from steward.errors import PolicyViolation
 from steward.linkage.deterministic import LinkageResult, link_store
-from steward.linkage.report import LinkageReport, build_report, write_report
+from steward.linkage.probabilistic import ProbabilisticResult
+from steward.linkage.report import LinkageReport, add_probabilistic, build_report, write_report
 from steward.returns.npd.store_tables import npd_categories
 from steward.workspace import Workspace
 
@@ -27,6 +28,8 @@ class LinkageRun:
     result: LinkageResult
     report: LinkageReport
     table: Path  # the linkage table (pseudonyms only), Parquet
+    probabilistic: ProbabilisticResult | None = None
+    candidates: Path | None = None  # probabilistic candidate pairs, only when asked for
 
 
 def npd_allowed(workspace: Workspace) -> bool:
@@ -50,7 +53,7 @@ def run_linkage(
     """Link the store's sources, write ``outputs/linkage/child_linkage.parquet`` and the report
     under ``reports/linkage/``."""
     from steward.governance.audit.workspace import workspace_audit_log
-    from steward.linkage.probabilistic import require_engine
+    from steward.linkage.probabilistic import link_probabilistic, require_engine
     from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
     from steward.store import ResearchStore
 
@@ -60,19 +63,30 @@ def run_linkage(
     gate.require(PIPELINE_STEPS["linkage"], None if with_npd else ["identifier_pseudonymised"])
     if probabilistic:
         require_engine()
+    candidates = None
     with ResearchStore.open(workspace) as store:
         result = link_store(store, with_npd=with_npd)
+        if probabilistic:
+            candidates = link_probabilistic(store)
     report = build_report(result, rules)
-    write_report(report, workspace.reports / "linkage")
+    if candidates is not None:
+        add_probabilistic(report, candidates, rules)
     folder = workspace.outputs / "linkage"
     folder.mkdir(parents=True, exist_ok=True)
     table = folder / "child_linkage.parquet"
     tmp = table.with_name(f".{table.name}.part")
     pq.write_table(pa.Table.from_pandas(result.children, preserve_index=False), tmp)
     tmp.replace(table)
+    pairs = None
+    if candidates is not None:
+        pairs = folder / "probabilistic_candidates.parquet"
+        tmp = pairs.with_name(f".{pairs.name}.part")
+        pq.write_table(pa.Table.from_pandas(candidates.pairs, preserve_index=False), tmp)
+        tmp.replace(pairs)
+    write_report(report, workspace.reports / "linkage")
     workspace_audit_log(workspace).record(
         actor, "store_query", "linkage", "child_linkage",
         details={"children": len(result.children), "npd_linked": with_npd,
-                 "tables": [t.name for t in report.tables]},
+                 "tables": [t.name for t in report.tables], "probabilistic": probabilistic},
     )  # fmt: skip
-    return LinkageRun(result, report, table)
+    return LinkageRun(result, report, table, candidates, pairs)
