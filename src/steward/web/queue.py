@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy import Select, Text, cast, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql import Executable
 
 from steward.governance.access import Permission, User, requires
 from steward.governance.rights.deadlines import (
@@ -166,7 +167,7 @@ _QUEUE_COLUMNS = (
 )
 
 
-def _rows(session: Session, query: Select[Any], today: dt.date) -> list[QueueRow]:
+def _rows(session: Session, query: Executable, today: dt.date) -> list[QueueRow]:
     found = session.execute(query).all()
     pauses: dict[int, list[Pause]] = {}
     if found:

@@ -16,6 +16,8 @@ from sqlalchemy.orm import Session
 from steward.governance.access import Permission
 from steward.governance.audit.service import read_entries, verify_log
 from steward.governance.rights import service as rights
+from steward.governance.rights.outcomes import close_request as close_rights_request
+from steward.governance.rights.reporting import accountability_statistics
 from steward.governance.rights.service import CHANNELS, OUTCOMES, RELATIONSHIPS, Right
 from steward.web.context import db_session, get_context
 from steward.web.errors import error_body
@@ -191,10 +193,10 @@ def check_identity(
 
 
 @router.post("/requests/{reference}/close", response_model=RequestSummary)
-def close_request(
+def close_request_route(
     reference: str, body: Closing, db: Db, principal: Annotated[Principal, DPO]
 ) -> RequestSummary:
-    updated = rights.close_request(
+    updated = close_rights_request(
         db, principal.user, reference, outcome=body.outcome, on=body.on, reason=body.reason
     )
     return _summary(updated, body.on)
@@ -203,7 +205,7 @@ def close_request(
 @router.get("/statistics")
 def statistics(db: Db, principal: Annotated[Principal, DPO]) -> dict[str, Any]:
     """Accountability statistics: counts only."""
-    return rights.accountability_statistics(db, principal.user, today=dt.date.today())
+    return accountability_statistics(db, principal.user, today=dt.date.today())
 
 
 @router.get("/uploads", response_model=list[UploadRecord])

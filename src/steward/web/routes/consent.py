@@ -48,14 +48,18 @@ def retention_calendar(registry: Any, final_report: dt.date) -> list[dict[str, A
 @router.get("/retention")
 def retention(
     request: Request,
+    db: Annotated[Session, Depends(db_session, scope="function")],
     principal: Annotated[Principal, Depends(require(Permission.RETENTION_PLAN))],
 ) -> Response:
-    """When each category of data is due for deletion under the registry's rules."""
+    """The retention ledger (every stored object, soonest due first) and the rules behind it."""
+    from steward.governance.retention.run import plan
     from steward.policy.loader import load_registry, registry_path
 
     ws = get_context(request).workspace
+    today = dt.date.today()
     calendar = retention_calendar(
         load_registry(registry_path(ws.root)), ws.settings.final_report_date
     )
-    return render(request, "retention.html", principal, calendar=calendar,
-                  today=dt.date.today())  # fmt: skip
+    objects = plan(db, principal.user, today, ws)
+    return render(request, "retention.html", principal, calendar=calendar, objects=objects,
+                  today=today)  # fmt: skip

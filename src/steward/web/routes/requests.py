@@ -13,6 +13,8 @@ from steward.errors import ValidationError
 from steward.governance.access import Permission
 from steward.governance.rights import service as rights
 from steward.governance.rights.deadlines import rag_status
+from steward.governance.rights.outcomes import close_request
+from steward.governance.rights.reporting import accountability_statistics
 from steward.governance.rights.service import CHANNELS, OUTCOMES, RELATIONSHIPS, Right
 from steward.web.context import db_session, get_context
 from steward.web.csv_export import csv_text
@@ -88,7 +90,7 @@ def request_queue_csv(
 @router.get("/requests/statistics.csv")
 def statistics_csv(db: Db, principal: Annotated[Principal, DPO]) -> Response:
     """Accountability statistics (counts only) as CSV."""
-    stats = rights.accountability_statistics(db, principal.user, today=dt.date.today())
+    stats = accountability_statistics(db, principal.user, today=dt.date.today())
     rows: list[list[object]] = []
     for key, value in stats.items():
         if isinstance(value, dict):
@@ -242,9 +244,7 @@ def close(
     outcome: Annotated[str, Form(max_length=40)],
     reason: Text = "",
 ) -> Response:
-    rights.close_request(
-        db, principal.user, reference, outcome=outcome, on=dt.date.today(), reason=reason
-    )
+    close_request(db, principal.user, reference, outcome=outcome, on=dt.date.today(), reason=reason)
     return _back(reference, "closed")
 
 
