@@ -126,3 +126,24 @@ def test_without_npd_no_education_status(linked: tuple[LinkageResult, LinkageRes
     assert without.children["pmr"].isna().all()
     assert not without.npd_linked and "NPD linkage not run" in without.notes[0]
     assert status(without, "cin_status") == status(linked[0], "cin_status")
+
+
+@pytest.mark.parametrize("with_npd", [True, False])
+def test_sql_agrees_with_the_reference(tmp_path: Path, with_npd: bool) -> None:
+    from steward.linkage.deterministic import DR_CHILD_TABLES
+    from steward.linkage.reference import link_reference
+
+    names = (*DR_CHILD_TABLES, "cin_children", "s903_header", "npd_pmr_lookup", "npd_absence",
+             "npd_fsm")  # fmt: skip
+    with ResearchStore(tmp_path / "research.duckdb") as store:
+        build(store)
+        sql = link_store(store, with_npd=with_npd).children
+        tables = {n: store.current(n).to_pandas() for n in names}
+    ref = link_reference(tables, with_npd=with_npd)
+    assert len(sql) == len(ref) == 15
+
+    def norm(frame: pd.DataFrame) -> list[tuple[object, ...]]:
+        return [tuple(None if pd.isna(v) else v for v in row)
+                for row in frame.sort_values(["la_code", "child_pid"]).itertuples(index=False)]  # fmt: skip
+
+    assert norm(sql) == norm(ref)
