@@ -165,3 +165,33 @@ def test_ingest_is_audited_without_personal_data(workspace: Workspace, tmp_path:
     for db in workspace.root.glob("governance.db*"):
         data = db.read_bytes()
         assert not any(child.encode() in data for child in ids)
+
+
+def test_erased_people_are_not_brought_back_by_a_later_return(
+    workspace: Workspace, tmp_path: Path
+) -> None:
+    import datetime as dt
+
+    from steward.governance.audit.workspace import workspace_audit_log
+    from steward.governance.db import session_scope
+    from steward.governance.rights.locate import tombstone_digest
+    from steward.governance.rights.models import ErasureTombstone
+    from steward.pseudonymise.pseudonym import pseudonym_reference
+
+    first = tmp_path / "a" / "rochdale_dr2_nov21.xlsx"
+    first.parent.mkdir()
+    ids = dr2_workbook(first, 10)
+    erased = pseudonym_reference(workspace.keys.load("pseudonym"), "354", ids[3])
+    assert erased is not None
+    engine = workspace_audit_log(workspace).engine
+    with session_scope(engine) as session:
+        session.add(ErasureTombstone(digest=tombstone_digest(erased), request_reference="RR-1",
+                                     erased_at=dt.datetime.now(dt.UTC)))  # fmt: skip
+    summary = ingest(workspace, [first])
+    assert summary.children == 9
+    con = duckdb.connect(str(workspace.store_file), read_only=True)
+    found = con.execute(
+        "SELECT count(*) FROM dr2_referrals WHERE child_pid = ?", [erased]
+    ).fetchall()
+    con.close()
+    assert found == [(0,)]

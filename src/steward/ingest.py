@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.compute
 
 from steward.errors import InputFileError, Location, UserError
 from steward.returns.validate import ValidatedReturn
@@ -114,6 +115,7 @@ class IngestRun:
         self.quarantine = Quarantine(workspace.quarantine, master)
         self.store = ResearchStore.open(workspace)
         self.audit = workspace_audit_log(workspace)
+        self.erased = erased_digests(self.audit.engine)
         self.validated: list[ValidatedReturn] = []
         self.local_authorities = study_local_authorities(workspace)
 
@@ -143,6 +145,7 @@ class IngestRun:
             )
             for vt in validated.tables
         }
+        tables = self.without_erased(tables)
         quarantined = 0
         for vt in validated.tables:
             if vt.quarantined.num_rows:
@@ -176,6 +179,29 @@ class IngestRun:
             quarantined=quarantined,
             decisions=list(validated.decisions),
         )
+
+    def without_erased(self, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
+        """Drop rows of people erased on request: a later return must not bring them back."""
+        if not self.erased:
+            return tables
+        from steward.governance.rights.locate import tombstone_digest
+
+        kept = {}
+        for name, table in tables.items():
+            if "child_pid" not in table.column_names or not table.num_rows:
+                kept[name] = table
+                continue
+            pids = table["child_pid"].combine_chunks().dictionary_encode()
+            gone = [
+                pid is not None and tombstone_digest(pid) in self.erased
+                for pid in pids.dictionary.to_pylist()
+            ]
+            if not any(gone):
+                kept[name] = table
+                continue
+            mask = pa.array(gone, pa.bool_()).take(pids.indices)
+            kept[name] = table.filter(pa.compute.invert(mask.fill_null(False)))
+        return kept
 
     def record_loaded(
         self, submission_id: str, la_code: str, return_type: str, month: dt.date,
@@ -235,6 +261,18 @@ def with_provenance(data: pa.Table, validated: ValidatedReturn, sheet: str) -> p
         if name not in data.column_names:
             data = data.append_column(name, column)
     return data
+
+
+def erased_digests(engine: object) -> frozenset[str]:
+    """Tombstone digests of people erased on request (see governance.rights.erasure)."""
+    from sqlalchemy.engine import Engine
+
+    from steward.governance.db import session_scope
+    from steward.governance.rights.locate import tombstones
+
+    assert isinstance(engine, Engine)
+    with session_scope(engine) as session:
+        return frozenset(tombstones(session))
 
 
 def file_sha256(path: Path) -> str:

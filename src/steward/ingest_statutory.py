@@ -102,7 +102,7 @@ def ingest_cin(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
         )  # fmt: skip
         for name, table in stored.items():
             parts.setdefault(name, []).append(table)
-    tables = {name: pa.concat_tables(ts) for name, ts in parts.items()}
+    tables = run.without_erased({name: pa.concat_tables(ts) for name, ts in parts.items()})
     run.landing.put(path)
     run.store.load(
         SubmissionRecord(submission_id, la.code, "cin", reference, path.name, quarantined), tables
@@ -129,6 +129,7 @@ def ingest_ssda903(run: IngestRun, path: Path, submission_id: str) -> FileOutcom
     tables = {} if stored is None else {reading.table.name: stored}
     if reading.table.name == "s903_episodes" and stored is not None:
         tables["s903_periods_of_care"] = _periods(stored)
+    tables = run.without_erased(tables)
     if reading.quarantined.num_rows:
         run.quarantine.put(
             reading.quarantined.append_column("reason", reading.quarantined["reasons"])

@@ -38,11 +38,13 @@ def _register() -> None:
         anonymise,
         archive,
         audit,
+        consent,
         demo,
         disclosure,
         ingest,
         policy,
         returns,
+        rights,
         synth,
         users,
     )
@@ -58,6 +60,8 @@ def _register() -> None:
     app.add_typer(archive.app, name="archive")
     app.add_typer(audit.app, name="audit")
     app.add_typer(users.app, name="users")
+    app.add_typer(rights.app, name="rights")
+    app.add_typer(consent.app, name="consent")
 
 
 _register()
