@@ -41,6 +41,7 @@ def cli(*args: str, input: str = f"{PASSWORD}\n"):  # type: ignore[no-untyped-de
     return runner.invoke(app, list(args), input=input)
 
 
+@pytest.mark.slow
 def test_plan_hold_run_release(root: Path) -> None:
     ws = ["-w", str(root)]
     planned = cli("plan", "--as", "rob.researcher", "--today", "2027-01-04", *ws)

@@ -54,6 +54,7 @@ def _assert_all_deleted_once(engine: Engine, workspace: Workspace, due: set[str]
     assert not any(landing.exists(r.object_id) for r in rows.values() if r.kind == LANDING_FILE)
 
 
+@pytest.mark.slow
 def test_faults_between_steps_are_finished_on_the_rerun(
     engine: Engine, workspace: Workspace, dpo: User
 ) -> None:

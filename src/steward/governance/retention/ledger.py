@@ -132,8 +132,14 @@ def _due(
         recipient=row.recipient,
         registry=registry,
     )
-    rule_id = f"recipient:{row.recipient}" if row.recipient else (rule.id if rule else None)
-    return due, rule_id
+    return due, _rule_id(row, registry)
+
+
+def _rule_id(row: LedgerRow, registry: Registry) -> str | None:
+    if row.recipient:
+        return f"recipient:{row.recipient}"
+    rule = registry.retention_rule(row.category)
+    return rule.id if rule else None
 
 
 def register_object(
@@ -181,7 +187,7 @@ def register_object(
     registry = workspace_registry(workspace)
     if due_on is not None:
         row.due_on, row.due_fixed = due_on, True
-        row.rule_id = rule or _due(row, final_report_date=due_on, registry=registry)[1]
+        row.rule_id = rule or _rule_id(row, registry)
     else:
         row.due_fixed = False
         row.due_on, row.rule_id = _due(
