@@ -53,6 +53,7 @@ class DeletionContext:
     _master: bytes | None = field(default=None, repr=False)
 
     def store(self) -> ResearchStore:
+        """The workspace's research store (opened once per run)."""
         if self._store is None:
             from steward.store import ResearchStore
 
@@ -69,6 +70,7 @@ class DeletionContext:
         return EncryptedObjectStore(self.workspace.root / folder_name, self._master)
 
     def close(self) -> None:
+        """Close the research store if this run opened it."""
         if self._store is not None:
             self._store.close()
             self._store = None

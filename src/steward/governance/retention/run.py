@@ -79,6 +79,7 @@ class RunReport:
 
     @property
     def deleted(self) -> list[str]:
+        """Keys (``kind:object_id``) of the objects deleted by this run."""
         return [c.key for c in self.certificates]
 
 
