@@ -6,6 +6,7 @@ from __future__ import annotations
 import socket
 import threading
 import time
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -108,6 +109,10 @@ def test_la_then_dpo_journeys(server: str, page: Page, tiny_returns: Path) -> No
     page.click("#pack")
     page.wait_for_selector("#pack-done")
     assert "outputs/rights/" in page.inner_text("#pack-done")
+    with page.expect_download() as download:
+        page.click("#download")
+    names = zipfile.ZipFile(download.value.path()).namelist()
+    assert {"manifest.json", "data.json", "README.txt"} <= set(names)
     page.click("#back")
     page.select_option("#outcome", "completed")
     page.click("#close")

@@ -87,3 +87,29 @@ def test_statistics_csv_is_counts_only(client_for: Clients) -> None:
         "received_on": dt.date.today().isoformat()})  # fmt: skip
     body = dpo.get("/requests/statistics.csv").text
     assert "requests,1" in body and "Fay" not in body and "fay@" not in body
+
+
+def test_pack_download_refuses_path_tricks(client_for: Clients) -> None:
+    dpo, _ = client_for("dpo")
+    for url in (
+        "/requests/RR-2026-0001/pack/..%2F..%2Fsteward.zip",
+        "/requests/..%2F..%2F/pack/pack-20260101T000000000000.zip",
+        "/requests/RR-2026-0001/pack/pack-20260101T000000000000.zip",
+    ):
+        assert dpo.get(url).status_code == 404, url
+
+
+def test_extend_and_refuse_from_the_request_page(client_for: Clients) -> None:
+    dpo, csrf = client_for("dpo")
+    made = dpo.post("/requests/new", data={
+        "csrf_token": csrf, "rights": "erasure", "name": "Gil Example",
+        "contact": "gil@example.org", "channel": "email",
+        "received_on": dt.date.today().isoformat()}, follow_redirects=False)  # fmt: skip
+    url = made.headers["location"]
+    extended = dpo.post(url + "/extend", data={"csrf_token": csrf, "months": "2",
+                                               "reason": "many records"})  # fmt: skip
+    assert extended.status_code == 200 and "extended" in extended.text
+    refused = dpo.post(url + "/refuse", data={"csrf_token": csrf, "grounds": "excessive",
+                                              "reason": "repeated request"})  # fmt: skip
+    assert refused.status_code == 200
+    assert "refused" in dpo.get(url).text

@@ -19,6 +19,7 @@ SAMPLE_PARAMS = {
     "reference": "RR-2026-0001",
     "upload_id": "20260101T000000-deadbeef",
     "name": "quality/quality.html",
+    "pack": "pack-20260101T000000000000",
 }
 
 

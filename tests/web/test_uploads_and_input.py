@@ -143,3 +143,19 @@ def test_csv_exports_neutralise_formulas(client_for: Clients) -> None:
     body = dpo.get("/requests.csv").text
     assert ",'=HYPERLIN," in body
     assert ",=HYPERLIN" not in body
+
+
+def test_upload_is_ingested_as_the_uploading_user(client_for: Clients, tiny_returns: Path) -> None:
+    la, csrf = client_for("la-rochdale")
+    upload(la, csrf, tiny_returns / "rochdale_dr1_nov20.xlsx")
+    admin, _ = client_for("admin")
+    entries = admin.get("/api/audit/entries?last=50").json()
+    assert any(e["actor"] == "la-rochdale" and e["action"] == "ingest" for e in entries)
+
+
+def test_pages_carry_security_headers(client_for: Clients) -> None:
+    dpo, _ = client_for("dpo")
+    response = dpo.get("/requests")
+    assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert response.headers["cache-control"] == "no-store"

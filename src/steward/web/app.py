@@ -17,7 +17,7 @@ from steward.web.context import (
 )
 from steward.web.errors import install_error_handlers
 from steward.web.guard import route_permissions
-from steward.web.limits import BodySizeLimit
+from steward.web.limits import BodySizeLimit, SecurityHeaders
 from steward.web.sessions import SessionSigner, session_secret
 from steward.web.templating import STATIC
 from steward.workspace import Workspace
@@ -90,4 +90,5 @@ def create_app(
         app.include_router(router, prefix=prefix, include_in_schema=in_schema)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     app.add_middleware(BodySizeLimit, max_bytes=max_upload_bytes + _FORM_OVERHEAD)
+    app.add_middleware(SecurityHeaders)
     return app

@@ -1,4 +1,5 @@
-"""A hard cap on request bodies, enforced while the body streams in (before it is parsed)."""
+"""Request and response guards: a hard cap on request bodies, enforced while the body streams in
+(before it is parsed), and the security headers every response carries."""
 
 from __future__ import annotations
 
@@ -71,3 +72,35 @@ class BodySizeLimit:
                     "headers": [(b"content-type", media),
                                 (b"content-length", str(len(body)).encode())]})  # fmt: skip
         await send({"type": "http.response.body", "body": body})
+
+
+# Pages load only Steward's own stylesheet; nothing may frame them or guess content types.
+SECURITY_HEADERS = {
+    b"content-security-policy": b"default-src 'self'; frame-ancestors 'none'; form-action 'self'",
+    b"x-content-type-options": b"nosniff",
+    b"x-frame-options": b"DENY",
+    b"referrer-policy": b"same-origin",
+    b"cache-control": b"no-store",
+}
+
+
+class SecurityHeaders:
+    """ASGI middleware adding :data:`SECURITY_HEADERS` unless a route set its own policy."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = list(message.get("headers", []))
+                present = {name.lower() for name, _ in headers}
+                headers += [(k, v) for k, v in SECURITY_HEADERS.items() if k not in present]
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, with_headers)

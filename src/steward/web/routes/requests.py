@@ -3,17 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import io
+import re
+import zipfile
+from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 from sqlalchemy.orm import Session
 
-from steward.errors import ValidationError
+from steward.errors import UserError, ValidationError
 from steward.governance.access import Permission
+from steward.governance.audit import AuditAction
+from steward.governance.audit.workspace import workspace_audit_log
 from steward.governance.rights import service as rights
 from steward.governance.rights.deadlines import rag_status
 from steward.governance.rights.outcomes import close_request
+from steward.governance.rights.outcomes import refuse as refuse_request
 from steward.governance.rights.reporting import accountability_statistics
 from steward.governance.rights.service import CHANNELS, OUTCOMES, RELATIONSHIPS, Right
 from steward.web.context import db_session, get_context
@@ -26,6 +33,8 @@ router = APIRouter()
 DPO = Depends(require(Permission.RIGHTS_MANAGE))
 Db = Annotated[Session, Depends(db_session, scope="function")]
 Text = Annotated[str, Form(max_length=2000)]
+_PACK_NAME = re.compile(r"^pack-[0-9]{8}T[0-9]{12}$")
+_REFERENCE = re.compile(r"^[A-Z]{2}-[0-9]{4}-[0-9]{4,6}$")
 
 
 def _filters(
@@ -233,7 +242,66 @@ def access_pack(
             item.reference, out,
         )  # fmt: skip
     return render(request, "requests/pack.html", principal, reference=item.reference, pack=pack,
-                  folder=out.relative_to(ctx.workspace.root))  # fmt: skip
+                  folder=out.relative_to(ctx.workspace.root), name=out.name)  # fmt: skip
+
+
+def _pack_folder(request: Request, reference: str, pack: str) -> Path:
+    """A pack folder of ``reference``; names are checked, so no path leaves the packs area."""
+    root = get_context(request).packs_dir.resolve()
+    if not _PACK_NAME.match(pack) or not _REFERENCE.match(reference):
+        raise UserError(what=f"there is no pack {pack!r}", fix="Generate the pack first.")
+    folder = (root / reference / pack).resolve()
+    if not folder.is_relative_to(root) or not folder.is_dir():
+        raise UserError(what=f"there is no pack {pack!r}", fix="Generate the pack first.")
+    return folder
+
+
+@router.get("/requests/{reference}/pack/{pack}.zip")
+def download_pack(
+    request: Request, reference: str, pack: str, principal: Annotated[Principal, DPO]
+) -> Response:
+    """The pack as one zip, to send through the secure route (the download is audited)."""
+    folder = _pack_folder(request, reference, pack)
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for path in sorted(folder.iterdir()):
+            if path.is_file():
+                archive.write(path, path.name)
+    workspace_audit_log(get_context(request).workspace).record(
+        principal.user.username, AuditAction.RIGHTS_ACTION, "rights_request", reference,
+        details={"step": "access_pack_downloaded", "pack": pack},
+    )  # fmt: skip
+    return Response(
+        buffer.getvalue(),
+        media_type="application/zip",
+        headers={"Content-Disposition": f'attachment; filename="{reference}-{pack}.zip"'},
+    )
+
+
+@router.post("/requests/{reference}/extend")
+def extend(
+    reference: str,
+    db: Db,
+    principal: Annotated[Principal, DPO],
+    months: Annotated[int, Form(ge=1, le=2)],
+    reason: Text,
+) -> Response:
+    rights.extend(db, principal.user, reference, months=months, reason=reason,
+                  told_on=dt.date.today())  # fmt: skip
+    return _back(reference, "extended")
+
+
+@router.post("/requests/{reference}/refuse")
+def refuse(
+    reference: str,
+    db: Db,
+    principal: Annotated[Principal, DPO],
+    grounds: Annotated[str, Form(max_length=20)],
+    reason: Text,
+) -> Response:
+    refuse_request(db, principal.user, reference, grounds=grounds, reason=reason,
+                   on=dt.date.today())  # fmt: skip
+    return _back(reference, "refused")
 
 
 @router.post("/requests/{reference}/close")
