@@ -122,3 +122,18 @@ def test_post_without_or_with_a_wrong_csrf_token_is_refused(client_for) -> None:
     assert api.status_code == 403 and api.json()["error"]["code"] == "csrf_failed"
     ok = client.post("/api/audit/verify", headers={"X-CSRF-Token": csrf})
     assert ok.status_code == 200 and ok.json()["ok"] is True
+
+
+def test_a_deactivated_users_session_stops_working(client_for) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy import select
+
+    from steward.governance.access import User, set_active
+    from steward.governance.db import session_scope
+
+    client, _ = client_for("researcher")
+    assert client.get("/api/me").status_code == 200
+    with session_scope(client.app.state.ctx.engine) as session:
+        admin = session.scalar(select(User).where(User.username == "admin"))
+        set_active(session, admin, "researcher", False)
+    assert client.get("/api/me").status_code == 401
+    assert client.get("/status", follow_redirects=False).status_code == 303
