@@ -186,6 +186,24 @@ _EPISODE_TRIE = _path_trie(("CINdetails",))
 _EPISODE_TABLES = [
     (t, {f.element: i for i, f in enumerate(t.fields)}) for t in TABLES if t.path == ("CINdetails",)
 ]
+# Each table's columns in row order: the three sequence numbers, then its fields.
+_COLUMNS = {
+    t.name: (
+        "child_seq",
+        "episode_seq",
+        "item_seq",
+        *(f.column for f in t.fields),
+        *((t.repeated.column,) if t.repeated else ()),
+    )
+    for t in TABLES
+}
+
+
+def _append(columns: list[list[Any]], values: tuple[Any, ...], *extra: Any) -> None:
+    for column, value in zip(columns, (*values, *extra), strict=True):
+        column.append(value)
+
+
 _TABLE_ORDER = {table.name: i for i, table in enumerate(TABLES)}
 
 
@@ -275,41 +293,27 @@ class _ChildWriter:
             elif sub.tag == rep_tag:
                 repeated.append(sub)
         sink = findings.setdefault(_TABLE_ORDER[table.name], [])
-        values = [self._value(e, f, seq, sink) for e, f in zip(found, table.fields, strict=True)]
+        value = self._value
+        values = [
+            None if e is None else value(e, f, seq, sink)
+            for e, f in zip(found, table.fields, strict=True)
+        ]
+        columns = [rows[c] for c in _COLUMNS[table.name]]
         if table.repeated is not None:
             for rep_seq, rep in enumerate(repeated, start=1):
-                self._append(
-                    rows,
-                    table,
-                    seq,
-                    ep,
-                    item_seq * 1000 + rep_seq,
-                    [*values, self._value(rep, table.repeated, seq, sink)],
+                _append(
+                    columns,
+                    (seq, ep, item_seq * 1000 + rep_seq, *values),
+                    value(rep, table.repeated, seq, sink),
                 )
         else:
-            self._append(rows, table, seq, ep, item_seq, values)
-
-    @staticmethod
-    def _append(
-        rows: dict[str, list[Any]],
-        table: CinTable,
-        seq: int,
-        ep: int | None,
-        item: int,
-        values: list[Any],
-    ) -> None:
-        rows["child_seq"].append(seq)
-        rows["episode_seq"].append(ep)
-        rows["item_seq"].append(item)
-        names = [f.column for f in table.fields]
-        if table.repeated is not None:
-            names.append(table.repeated.column)
-        for name, value in zip(names, values, strict=True):
-            rows[name].append(value)
+            _append(columns, (seq, ep, item_seq, *values))
 
     @staticmethod
     def _value(elem: etree._Element | None, spec: CinField, seq: int, sink: list[Finding]) -> Any:
         text = _text(elem)
+        if spec.type == "string":
+            return text
         try:
             return _convert(text, spec)
         except ValueError:
