@@ -125,6 +125,8 @@ class IngestRun:
     def ingest_file(self, path: Path) -> FileOutcome:
         """Read, validate, pseudonymise and load one file; raises ``UserError`` if unreadable."""
         from steward.ingest_statutory import ingest_cin, ingest_ssda903, statutory_kind
+        from steward.returns.npd import is_npd_extract
+        from steward.returns.npd.ingest import ingest_npd
         from steward.pseudonymise.table import pseudonymise_table
         from steward.returns import read_return, validate
         from steward.store import SubmissionRecord
@@ -132,6 +134,8 @@ class IngestRun:
         submission_id = file_sha256(path)
         if self.store.has_submission(submission_id):
             return FileOutcome(path, "already_ingested", submission_id=submission_id)
+        if is_npd_extract(path):
+            return ingest_npd(self, path, submission_id)
         kind = statutory_kind(path)
         if kind == "cin":
             return ingest_cin(self, path, submission_id)

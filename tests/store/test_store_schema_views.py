@@ -21,6 +21,7 @@ from steward.store import (
     column_categories,
 )
 from steward.store.schema import SPECIAL_CATEGORIES
+from steward.returns.npd.store_tables import NPD_TABLES
 from steward.store.statutory import STATUTORY_TABLES
 from steward.store.views import all_ddl
 
@@ -32,7 +33,10 @@ POLICY_CATEGORY_IDS = default_registry().category_ids
 def test_every_column_has_a_known_category() -> None:
     triples = column_categories()
     assert {t for t, _, _ in triples} == (
-        {t.name for t in TABLES} | set(STATUTORY_TABLES) | {"submissions", "subject_flags"}
+        {t.name for t in TABLES}
+        | set(STATUTORY_TABLES)
+        | set(NPD_TABLES)
+        | {"submissions", "subject_flags"}
     )
     assert {c for _, _, c in triples} <= POLICY_CATEGORY_IDS
     lookup = {(t, c): cat for t, c, cat in triples}

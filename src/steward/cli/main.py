@@ -42,7 +42,9 @@ def _register() -> None:
         demo,
         disclosure,
         ingest,
+        linkage,
         policy,
+        retention,
         returns,
         rights,
         synth,
@@ -62,6 +64,8 @@ def _register() -> None:
     app.add_typer(users.app, name="users")
     app.add_typer(rights.app, name="rights")
     app.add_typer(consent.app, name="consent")
+    app.add_typer(retention.app, name="retention")
+    app.add_typer(linkage.app, name="linkage")
 
 
 _register()

@@ -61,8 +61,11 @@ PIPELINE_STEPS: dict[str, ProcessingStep] = {
                        ("research_table",)),
         ProcessingStep("pseudonymise", "pseudonymise", "evaluation_research", _ADMIN, _ADMIN,
                        ("research_table",)),
+        # Linkage compares birth year-month and sex across sources (conflict checks and the
+        # optional probabilistic match) as well as the pseudonyms themselves.
         ProcessingStep("linkage", "linkage", "impact_evaluation",
-                       ("identifier_pseudonymised", "dfe_education_extract"), ("education",),
+                       ("identifier_pseudonymised", "birth_year_month", "gender",
+                        "social_care_event", "dfe_education_extract"), ("education",),
                        ("research_table",)),
         ProcessingStep("cohort", "cohort", "impact_evaluation", (*_ADMIN, "education"), _ADMIN,
                        ("research_table",)),
