@@ -43,7 +43,7 @@ _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _M = f"{{{MAIN_NS}}}"
 
 DEFAULT_BATCH_ROWS = 20_000
-_CHUNK_BYTES = 1024 * 1024  # XML inflated per step; about 20,000 cells
+_CHUNK_BYTES = 256 * 1024  # XML inflated per step: a few thousand cells, little scratch
 
 Parser = Literal["fast", "reference"]
 
@@ -403,7 +403,10 @@ def _split_cells(data: bytes, expected: int) -> _RawCells | None:
     Handles cells written as ``<c r="A1"[ s="1"][ t="s"]>`` holding ``<v>`` or a plain
     ``<is><t>``; ``None`` for anything else, which the regular-expression reader then takes.
     """
-    text = pa.array([data], pa.binary()).cast(pa.string())  # checks the UTF-8
+    # One string over the chunk's bytes without copying them (pa.array copies byte by byte).
+    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32))
+    text = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)])
+    text.validate(full=True)  # the UTF-8 is checked here
     pieces = pc.list_flatten(pc.split_pattern(text, "<c "))
     cells = pieces.slice(1)  # before the first cell: the row's start tag
     if len(cells) != expected:
