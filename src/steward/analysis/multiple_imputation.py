@@ -18,7 +18,6 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import scipy.linalg
-import statsmodels.api as sm
 from scipy.special import softmax
 
 from steward.analysis.design import build_design
@@ -104,10 +103,7 @@ def impute_categories(
     design = build_design(data, list(predictors))
     X = _independent_columns(design.matrix(data))
     target = pd.Categorical(values[observed], categories=levels).codes
-    model = sm.MNLogit(target, X[observed])
-    fitted = model.fit(method="newton", disp=False, maxiter=100)
-    coef = np.asarray(fitted.params)  # p x (K - 1), first level is the base
-    cov = np.asarray(fitted.cov_params())  # ordered by outcome level, then predictor
+    coef, cov = multinomial_logit(X[observed], target, len(levels))
     k1 = coef.shape[1]
     flat = coef.T.reshape(-1)
     rng = np.random.default_rng(seed)
@@ -130,6 +126,41 @@ def impute_categories(
         copy[column] = pd.Categorical(filled, categories=original_levels)
         completed.append(copy)
     return completed
+
+
+def multinomial_logit(
+    X: np.ndarray, y: np.ndarray, k: int, ridge: float = 1e-4, max_iter: int = 50
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multinomial logit by Newton's method with a small ridge penalty (first level the base).
+
+    The imputation model only needs plausible draws, and with a few small groups (a rare
+    ethnicity in one LA) the unpenalised MLE may not exist; the ridge keeps it finite, as
+    mice's ``ridge`` does. Returns the coefficients (p x (k-1)) and their covariance, ordered
+    by outcome level then predictor.
+    """
+    n, p = X.shape
+    onehot = np.zeros((n, k))
+    onehot[np.arange(n), y] = 1.0
+    beta = np.zeros((p, k - 1))
+    penalty = ridge * n * np.eye(p * (k - 1))
+    hessian = penalty
+    for _ in range(max_iter):
+        eta = np.column_stack([np.zeros(n), X @ beta])
+        prob = softmax(eta, axis=1)[:, 1:]
+        grad = (X.T @ (onehot[:, 1:] - prob)).T.reshape(-1) - penalty @ beta.T.reshape(-1)
+        hessian = np.empty((p * (k - 1), p * (k - 1)))
+        for a in range(k - 1):
+            for b in range(a, k - 1):
+                w = prob[:, a] * ((a == b) - prob[:, b])
+                block = (X * w[:, None]).T @ X
+                hessian[a * p : (a + 1) * p, b * p : (b + 1) * p] = block
+                hessian[b * p : (b + 1) * p, a * p : (a + 1) * p] = block
+        hessian += penalty
+        step = np.linalg.solve(hessian, grad)
+        beta += step.reshape(k - 1, p).T
+        if np.max(np.abs(step)) < 1e-8:
+            break
+    return beta, np.linalg.inv(hessian)
 
 
 def _independent_columns(X: np.ndarray) -> np.ndarray:
