@@ -47,6 +47,7 @@ def _register() -> None:
         retention,
         returns,
         rights,
+        serve,
         synth,
         users,
     )
@@ -56,6 +57,7 @@ def _register() -> None:
     app.command(name="ingest")(ingest.ingest)
     app.command(name="analyse")(analyse.analyse)
     app.command(name="anonymise")(anonymise.anonymise)
+    app.command(name="serve")(serve.serve)
     app.add_typer(returns.app, name="returns")
     app.add_typer(policy.app, name="policy")
     app.add_typer(disclosure.app, name="disclosure")

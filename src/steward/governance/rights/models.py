@@ -10,7 +10,18 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from steward.governance.db import Base
@@ -20,6 +31,8 @@ class RightsRequest(Base):
     """One request from a data subject (or someone acting for them)."""
 
     __tablename__ = "rights_requests"
+    # The DPO's queue pages through open requests by receipt date (migration 0004).
+    __table_args__ = (Index("ix_rights_requests_queue", "status", "received_on", "id"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     reference: Mapped[str] = mapped_column(String(20), unique=True)
