@@ -13,6 +13,7 @@ from pathlib import Path
 
 import duckdb
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from steward.errors import InputFileError, Location
@@ -65,12 +66,19 @@ def _read_csv(path: Path) -> tuple[pa.Table, str]:
             fix="Save the CSV as UTF-8 from Excel ('CSV UTF-8') and send it again.",
             where=Location(file=path.name),
         )
-    text = raw.decode(encoding)
-    first_line = text.splitlines()[0] if text else ""
+    # Arrow reads UTF-8: only Windows-1252 text is re-encoded, and only the header is decoded.
+    if encoding == "utf-8":
+        data = raw
+    elif encoding == "utf-8-sig":
+        data = raw[3:]
+    else:
+        data = raw.decode(encoding).encode("utf-8")
+    head = data[: data.find(b"\n") + 1 or len(data)].decode("utf-8")
+    first_line = head.splitlines()[0] if head else ""
     names = [c.strip().upper() for c in first_line.split(",")]
     try:
         table = pacsv.read_csv(
-            pa.BufferReader(text.encode("utf-8")),
+            pa.BufferReader(data),
             read_options=pacsv.ReadOptions(column_names=names, skip_rows=1),
             convert_options=pacsv.ConvertOptions(
                 column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=True
@@ -86,15 +94,25 @@ def _read_csv(path: Path) -> tuple[pa.Table, str]:
     return table, encoding
 
 
-def _clean_sql(
-    spec: Ssda903Table, present: set[str]
-) -> tuple[str, list[tuple[str, str, str, str, str]]]:
-    """The SELECT that cleans the table, and the checks: (code, severity, column, condition, message)."""
-    select = ["source_row"]
-    checks: list[tuple[str, str, str, str, str]] = []
+Check = tuple[str, str, str, str, str]  # code, severity, column, condition, message
+
+
+def _clean_sql(spec: Ssda903Table, present: set[str]) -> tuple[str, list[Check], list[str]]:
+    """One query over ``raw_rows`` that cleans the table and flags every check, row by row.
+
+    Returns the query, the checks and the cleaned columns. The query yields ``source_row``,
+    the cleaned columns and one boolean ``check:i`` per check. Each value is cleaned once:
+    the text as sent is ``"raw:COL"`` (trimmed, empty as NULL), and checks on the text look
+    at it and at the cleaned value rather than cleaning again.
+    """
+    raws = []
+    values = []
+    checks: list[Check] = []
     for col in spec.columns:
-        raw = f'trim("{col.name}")' if col.name in present else "NULL::VARCHAR"
-        raw = f"nullif({raw}, '')"
+        sent = f'trim("{col.name}")' if col.name in present else "NULL::VARCHAR"
+        raws.append(f"nullif({sent}, '') AS \"raw:{col.name}\"")
+        raw = f'"raw:{col.name}"'
+        cleaned = f'"{col.name}"'
         if col.type == "date":
             value = f"try_strptime({raw}, '%d/%m/%Y')::DATE"
             checks.append(
@@ -102,7 +120,7 @@ def _clean_sql(
                     "903D",
                     "blocking" if col.required else "warning",
                     col.name,
-                    f"{raw} IS NOT NULL AND {value} IS NULL",
+                    f"{raw} IS NOT NULL AND {cleaned} IS NULL",
                     f"{col.name} is not a date in dd/mm/YYYY form",
                 )
             )
@@ -113,7 +131,7 @@ def _clean_sql(
                     "903I",
                     "warning",
                     col.name,
-                    f"{raw} IS NOT NULL AND {value} IS NULL",
+                    f"{raw} IS NOT NULL AND {cleaned} IS NULL",
                     f"{col.name} is not a whole number",
                 )
             )
@@ -127,7 +145,7 @@ def _clean_sql(
                     "903C",
                     "warning",
                     col.name,
-                    f"{value} IS NOT NULL AND {value} NOT IN ({codes})",
+                    f"{cleaned} IS NOT NULL AND {cleaned} NOT IN ({codes})",
                     f"{col.name} is not in the code list",
                 )
             )
@@ -141,7 +159,7 @@ def _clean_sql(
             checks.append(
                 ("903R", "blocking", col.name, f"{raw} IS NULL", f"{col.name} is required")
             )
-        select.append(f'{value} AS "{col.name}"')
+        values.append(f"{value} AS {cleaned}")
     if spec.name == "s903_episodes":
         checks.append(
             ("903E", "blocking", "DEC", '"DEC" < "DECOM"', "DEC (episode end) is before DECOM")
@@ -156,7 +174,15 @@ def _clean_sql(
                 "MIS_END is before MIS_START",
             )
         )
-    return ", ".join(select), checks
+    columns = [c.name for c in spec.columns]
+    flags = [f'coalesce({c[3]}, false) AS "check:{i}"' for i, c in enumerate(checks)]
+    query = (
+        f"SELECT source_row, {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}"
+        f"{''.join(', ' + f for f in flags)} FROM ("
+        f"SELECT source_row, {', '.join(f'{chr(34)}raw:{c}{chr(34)}' for c in columns)}, "
+        f"{', '.join(values)} FROM (SELECT source_row, {', '.join(raws)} FROM raw_rows))"
+    )
+    return query, checks, columns
 
 
 def read_ssda903(path: Path) -> Ssda903Reading:
@@ -178,19 +204,25 @@ def read_ssda903(path: Path) -> Ssda903Reading:
             where=Location(file=path.name, row=1, column=missing[0]),
         )
     rows = raw.append_column("source_row", pa.array(range(2, raw.num_rows + 2), pa.int64()))
-    select, checks = _clean_sql(spec, set(raw.column_names))
+    query, checks, columns = _clean_sql(spec, set(raw.column_names))
     con = duckdb.connect()
+    con.execute("SET preserve_insertion_order = true")  # rows stay in file order
     con.register("raw_rows", rows)
-    con.execute(f"CREATE TEMP TABLE cleaned AS SELECT {select} FROM raw_rows")
-    # Order checks compare cleaned dates; the others look at the text as sent.
-    con.execute("CREATE TEMP TABLE raw_text AS SELECT * FROM raw_rows")
+    cleaned = con.sql(query).to_arrow_table()
+    con.close()
+    # Only rows failing some check (few) are looked at one by one.
+    flags = [cleaned[f"check:{i}"] for i in range(len(checks))]
+    failing = cleaned.select(["source_row", *(f"check:{i}" for i in range(len(checks)))])
+    if flags:
+        any_flag = flags[0]
+        for flag in flags[1:]:
+            any_flag = pc.or_(any_flag, flag)
+        failing = failing.filter(any_flag)
+    found = failing.to_pylist()
     failures: list[Ssda903Failure] = []
-    for code, severity, column, condition, message in checks:
-        source = "cleaned" if code in ("903E", "903M") else "raw_text"
-        found = con.execute(
-            f"SELECT source_row FROM {source} WHERE {condition} ORDER BY source_row"
-        ).fetchall()
-        failures.extend(Ssda903Failure(code, message, severity, r[0], column) for r in found)
+    for i, (code, severity, column, _, message) in enumerate(checks):
+        rows_failing = sorted(r["source_row"] for r in found if r[f"check:{i}"])
+        failures.extend(Ssda903Failure(code, message, severity, r, column) for r in rows_failing)
     blocked: dict[int, list[str]] = {}
     for f in failures:
         if f.severity == "blocking":
@@ -202,10 +234,7 @@ def read_ssda903(path: Path) -> Ssda903Reading:
             "reasons": ["; ".join(blocked[s]) for s in sorted(blocked)],
         }
     )
-    con.register("blocked_rows", quarantined.select(["source_row"]))
-    kept = con.sql(
-        "SELECT * FROM cleaned WHERE source_row NOT IN (SELECT source_row FROM blocked_rows) "
-        "ORDER BY source_row"
-    ).to_arrow_table()
-    con.close()
+    kept = cleaned.select(["source_row", *columns]).filter(
+        pc.invert(pc.is_in(cleaned["source_row"], value_set=quarantined["source_row"]))
+    )
     return Ssda903Reading(path, spec, encoding, kept, quarantined, failures, extra, raw.num_rows)
