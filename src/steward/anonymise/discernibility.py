@@ -14,7 +14,8 @@ can have, ``k`` under k-anonymity; ``n`` the number of records):
 
 A node is skipped once a bound from an evaluated node exceeds the best DM found; ties are still
 evaluated, so the answer is the one the exhaustive order gives (less generalised, then first).
-Nodes are visited Flash-style: a path climbs from the lowest unresolved node and is bisected, so
+A greedy descent from the top finds a good first solution, so the bounds bite early; then nodes
+are visited Flash-style: a path climbs from the lowest unresolved node and is bisected, so the
 boundaries of both pruned regions are found in a few checks per path.
 """
 
@@ -53,6 +54,7 @@ class DiscernibilitySearch:
         self.bound = np.zeros(lattice.size, dtype=np.float64)
         self.done = np.zeros(lattice.size, dtype=bool)
         self.nodes_checked = 0
+        self.score = np.full(lattice.size, np.inf)
         self.best: int | None = None
         self.best_score = float("inf")
 
@@ -83,6 +85,7 @@ class DiscernibilitySearch:
         if suppressed > self.max_suppressed:
             return
         score = float(np.dot(kept_sizes, kept_sizes)) + float(suppressed) * n
+        self.score[node] = score
         if score < self.best_score or (score == self.best_score and self._earlier(node)):
             self.best, self.best_score = node, score
 
@@ -97,23 +100,31 @@ class DiscernibilitySearch:
 
     def run(self) -> SearchOutcome:
         """Evaluate paths until every node is evaluated or bounded out (or time runs out)."""
-        if self.deadline is not None:
-            # Best effort: the top node is a fallback answer if time runs out at once.
-            self.evaluate(self.lattice.size - 1)
-        complete = True
+        # The top node first: with a time limit it is the fallback answer.
+        self._descend()
+        complete = not self._out_of_time()
         for node in np.argsort(self.lattice.height_of, kind="stable"):
-            if not self._open(int(node)):
-                continue
-            if self._out_of_time():
-                complete = False
+            if not complete:
                 break
-            if not self._bisect(self._path_from(int(node))):
-                complete = False
-                break
+            if self._open(int(node)):
+                complete = not self._out_of_time() and self._bisect(self._path_from(int(node)))
         best = (
             tuple(int(x) for x in self.lattice.levels[self.best]) if self.best is not None else None
         )
         return SearchOutcome(best, self.best_score, self.nodes_checked, self.lattice.size, complete)
+
+    def _descend(self) -> None:
+        """Walk down from the top, always to the best satisfying child, while DM improves."""
+        node = self.lattice.size - 1
+        self.evaluate(node)
+        while self.best is not None and not self._out_of_time():
+            children = [c for c in self.lattice.children(node) if self._open(c)]
+            for child in children:
+                self.evaluate(child)
+            scores = [self.score[c] for c in children]
+            if not scores or min(scores) > self.best_score:
+                return
+            node = children[int(np.argmin(scores))]
 
     def _path_from(self, node: int) -> list[int]:
         """A greedy path upwards through open nodes, raising the least generalised

@@ -10,6 +10,7 @@ mixed-radix keys and ``np.bincount`` / ``np.unique`` — no Python loop over row
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -68,13 +69,27 @@ class EncodedTable:
         # Level-to-level maps, so a frame at level a can be rolled up to level b directly.
         self._between: dict[tuple[int, int, int], np.ndarray] = {}
         self.records = tuple(np.ascontiguousarray(c, dtype=np.int64) for c in record_codes)
-        self.base = self._base_frame(record_codes, sensitive)
+        self._sensitive = sensitive
+        self._base: Frame | None = None
 
-    def _base_frame(self, codes: list[np.ndarray], sensitive: np.ndarray | None) -> Frame:
-        matrix = self.records
-        count = np.ones(self.n, dtype=np.int64)
-        levels = tuple(0 for _ in range(self.q))
-        return self._group(levels, matrix, sensitive, count)
+    @property
+    def base(self) -> Frame:
+        """The frame of the least generalised node (built on first use)."""
+        if self._base is None:
+            levels = tuple(0 for _ in range(self.q))
+            self._base = self.frame_of(levels)
+        return self._base
+
+    def frame_of(self, levels: tuple[int, ...]) -> Frame:
+        """The frame of one node: rolled up from the base frame if it exists, otherwise
+        grouped from the records directly (cheaper than building the base for one node)."""
+        if self._base is not None:
+            return self.roll_up(self._base, levels)
+        codes = tuple(
+            self.level_maps[i][level][column] if level else column
+            for i, (column, level) in enumerate(zip(self.records, levels, strict=True))
+        )
+        return self._group(levels, codes, self._sensitive, np.ones(self.n, dtype=np.int64))
 
     def map_between(self, qi: int, source: int, target: int) -> np.ndarray:
         """Lookup array from level-``source`` codes to level-``target`` codes of one hierarchy."""
@@ -185,11 +200,28 @@ def _compress(key: np.ndarray) -> tuple[np.ndarray, int]:
 
 def record_classes(table: EncodedTable, frame: Frame) -> np.ndarray:
     """Class number (as in ``frame``) of every record of ``table``."""
+    radices = [table.cardinality[i][level] for i, level in enumerate(frame.levels)]
+    first_rows = np.searchsorted(frame.row_class, np.arange(len(frame.sizes)))
+    if math.prod(radices) >= _KEY_LIMIT:
+        return _record_classes_by_index(table, frame, first_rows)
+    class_key = np.zeros(len(first_rows), dtype=np.int64)
+    record_key = np.zeros(table.n, dtype=np.int64)
+    for i, (level, radix) in enumerate(zip(frame.levels, radices, strict=True)):
+        class_key *= radix
+        class_key += frame.codes[i][first_rows]
+        record_key *= radix
+        record_key += table.level_maps[i][level][table.records[i]]
+    # Every record lies in one of the frame's classes, so the search always lands on it.
+    order = np.argsort(class_key)
+    return np.asarray(order[np.searchsorted(class_key[order], record_key)], dtype=np.int64)
+
+
+def _record_classes_by_index(
+    table: EncodedTable, frame: Frame, first_rows: np.ndarray
+) -> np.ndarray:
     import pandas as pd
 
-    levels = frame.levels
-    codes = [table.level_maps[i][lvl][table.records[i]] for i, lvl in enumerate(levels)]
-    first_rows = np.searchsorted(frame.row_class, np.arange(len(frame.sizes)))
+    codes = [table.level_maps[i][lvl][table.records[i]] for i, lvl in enumerate(frame.levels)]
     classes = pd.MultiIndex.from_arrays([column[first_rows] for column in frame.codes])
     found = classes.get_indexer(pd.MultiIndex.from_arrays(codes))
     return np.asarray(found, dtype=np.int64)

@@ -159,7 +159,7 @@ def anonymise(
             where=Location(file=source),
         )
     best = outcome.best
-    node_frame = table.roll_up(table.base, best)
+    node_frame = table.frame_of(best)
     kept = np.ones(len(node_frame.sizes), dtype=bool)
     for check in checks:
         kept &= check(node_frame.view)

@@ -23,11 +23,22 @@ from steward.anonymise.encoding import EncodedTable
 _CACHE_ROWS = 2_000_000
 _NOT_CACHED = np.iinfo(np.int64).max
 _WORD_BITS = 62
+# Count by a dense key when its space is at most this many times the distinct records (a
+# larger space costs more to scan than a sort).
+_DENSE_FACTOR = 16
 
 
 def _bits(values: int) -> int:
     """Bits needed for codes 0..values-1."""
     return max(1, (values - 1).bit_length())
+
+
+_INT32_LIMIT = 1 << 31
+
+
+def _small_int(codes: np.ndarray) -> type[np.signedinteger]:
+    """The narrowest of int32 and int64 that holds ``codes``."""
+    return np.int32 if len(codes) == 0 or int(codes.max()) < _INT32_LIMIT else np.int64
 
 
 def fits_in_keys(table: EncodedTable) -> bool:
@@ -55,6 +66,15 @@ class ClassSizes:
             key |= table.records[i] << self.shifts[i]
         keys, counts = np.unique(key, return_counts=True)
         self._base = (keys, counts.astype(np.int64))
+        # Codes of the distinct records at every level, for counting by a dense key instead.
+        # int32 where every level has fewer than 2**31 labels: half the memory traffic.
+        self._level_codes = [
+            [
+                level_map[(keys >> self.shifts[i]) & self.masks[i]].astype(_small_int(level_map))
+                for level_map in maps
+            ]
+            for i, maps in enumerate(table.level_maps)
+        ]
         self._deltas: dict[tuple[int, int, int], np.ndarray] = {}
         self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_rows = 0
@@ -76,6 +96,9 @@ class ClassSizes:
         if cached is not None:
             self._cache.move_to_end(node)
             return cached[1]
+        dense = self._dense_sizes(levels)
+        if dense is not None:
+            return dense
         keys, counts = self._base
         have = np.zeros(len(levels), dtype=np.int64)
         if self._cache:
@@ -103,6 +126,24 @@ class ClassSizes:
         counts = np.add.reduceat(packed & ((1 << self.count_bits) - 1), first)
         self._remember(node, keys, counts)
         return counts
+
+    def _dense_sizes(self, levels: np.ndarray) -> np.ndarray | None:
+        """Class sizes by ``np.bincount`` over a compact mixed-radix key of the distinct
+        records, or None when the key space is too large to count densely."""
+        cardinality = self.table.cardinality
+        space = 1
+        for i, level in enumerate(levels):
+            space *= cardinality[i][int(level)]
+        keys, counts = self._base
+        if space > _DENSE_FACTOR * len(keys):
+            return None
+        self.rows_read += len(keys)
+        key: np.ndarray = np.zeros(len(keys), dtype=np.int32 if space < _INT32_LIMIT else np.int64)
+        for i, level in enumerate(levels):
+            key *= cardinality[i][int(level)]
+            key += self._level_codes[i][int(level)]
+        sizes = np.bincount(key, weights=counts, minlength=space)
+        return sizes[sizes > 0].astype(np.int64)
 
     def _remember(self, node: int, keys: np.ndarray, counts: np.ndarray) -> None:
         self._cache[node] = (keys, counts)
