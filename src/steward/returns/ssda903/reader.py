@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import duckdb
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
@@ -176,11 +177,13 @@ def _clean_sql(spec: Ssda903Table, present: set[str]) -> tuple[str, list[Check],
         )
     columns = [c.name for c in spec.columns]
     flags = [f'coalesce({c[3]}, false) AS "check:{i}"' for i, c in enumerate(checks)]
+    any_flag = " OR ".join(f'"check:{i}"' for i in range(len(checks))) or "false"
     query = (
+        f'SELECT *, {any_flag} AS "check:any" FROM ('
         f"SELECT source_row, {', '.join(f'{chr(34)}{c}{chr(34)}' for c in columns)}"
         f"{''.join(', ' + f for f in flags)} FROM ("
         f"SELECT source_row, {', '.join(f'{chr(34)}raw:{c}{chr(34)}' for c in columns)}, "
-        f"{', '.join(values)} FROM (SELECT source_row, {', '.join(raws)} FROM raw_rows))"
+        f"{', '.join(values)} FROM (SELECT source_row, {', '.join(raws)} FROM raw_rows)))"
     )
     return query, checks, columns
 
@@ -203,7 +206,7 @@ def read_ssda903(path: Path) -> Ssda903Reading:
             fix="Export the table again with every column of the SSDA903 specification.",
             where=Location(file=path.name, row=1, column=missing[0]),
         )
-    rows = raw.append_column("source_row", pa.array(range(2, raw.num_rows + 2), pa.int64()))
+    rows = raw.append_column("source_row", pa.array(np.arange(2, raw.num_rows + 2, dtype=np.int64)))
     query, checks, columns = _clean_sql(spec, set(raw.column_names))
     con = duckdb.connect()
     con.execute("SET preserve_insertion_order = true")  # rows stay in file order
@@ -211,13 +214,8 @@ def read_ssda903(path: Path) -> Ssda903Reading:
     cleaned = con.sql(query).to_arrow_table()
     con.close()
     # Only rows failing some check (few) are looked at one by one.
-    flags = [cleaned[f"check:{i}"] for i in range(len(checks))]
     failing = cleaned.select(["source_row", *(f"check:{i}" for i in range(len(checks)))])
-    if flags:
-        any_flag = flags[0]
-        for flag in flags[1:]:
-            any_flag = pc.or_(any_flag, flag)
-        failing = failing.filter(any_flag)
+    failing = failing.filter(cleaned["check:any"])
     found = failing.to_pylist()
     failures: list[Ssda903Failure] = []
     for i, (code, severity, column, _, message) in enumerate(checks):
