@@ -66,6 +66,8 @@ class ClassSizes:
             key |= table.records[i] << self.shifts[i]
         keys, counts = np.unique(key, return_counts=True)
         self._base = (keys, counts.astype(np.int64))
+        self._base_weights = counts.astype(np.float64)  # bincount weighs in float64 anyway
+        self._half_keys: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, int]] = {}
         # Codes of the distinct records at every level, for counting by a dense key instead.
         # int32 where every level has fewer than 2**31 labels: half the memory traffic.
         self._level_codes = [
@@ -134,16 +136,37 @@ class ClassSizes:
         space = 1
         for i, level in enumerate(levels):
             space *= cardinality[i][int(level)]
-        keys, counts = self._base
+        keys, _ = self._base
         if space > _DENSE_FACTOR * len(keys):
             return None
         self.rows_read += len(keys)
-        key: np.ndarray = np.zeros(len(keys), dtype=np.int32 if space < _INT32_LIMIT else np.int64)
-        for i, level in enumerate(levels):
-            key *= cardinality[i][int(level)]
-            key += self._level_codes[i][int(level)]
-        sizes = np.bincount(key, weights=counts, minlength=space)
+        half = len(levels) // 2
+        high, _ = self._half_key(tuple(int(x) for x in levels[:half]), 0)
+        low, low_space = self._half_key(tuple(int(x) for x in levels[half:]), half)
+        if space >= _INT32_LIMIT:
+            high = high.astype(np.int64)
+        key = high * low_space + low if half else low
+        sizes = np.bincount(key, weights=self._base_weights, minlength=space)
         return sizes[sizes > 0].astype(np.int64)
+
+    def _half_key(self, levels: tuple[int, ...], first: int) -> tuple[np.ndarray, int]:
+        """The compact key of the distinct records over one half of the quasi-identifiers, at
+        ``levels``; kept, since a search meets each combination of levels many times."""
+        found = self._half_keys.get((first, levels))
+        if found is None:
+            cardinality = self.table.cardinality
+            space = 1
+            for offset, level in enumerate(levels):
+                space *= cardinality[first + offset][level]
+            key: np.ndarray = np.zeros(
+                len(self._base[0]), dtype=np.int32 if space < _INT32_LIMIT else np.int64
+            )
+            for offset, level in enumerate(levels):
+                key *= cardinality[first + offset][level]
+                key += self._level_codes[first + offset][level]
+            found = (key, space)
+            self._half_keys[(first, levels)] = found
+        return found
 
     def _remember(self, node: int, keys: np.ndarray, counts: np.ndarray) -> None:
         self._cache[node] = (keys, counts)
