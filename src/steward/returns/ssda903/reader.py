@@ -232,7 +232,7 @@ def read_ssda903(path: Path) -> Ssda903Reading:
             "reasons": ["; ".join(blocked[s]) for s in sorted(blocked)],
         }
     )
-    kept = cleaned.select(["source_row", *columns]).filter(
-        pc.invert(pc.is_in(cleaned["source_row"], value_set=quarantined["source_row"]))
-    )
+    kept = cleaned.select(["source_row", *columns])
+    if quarantined.num_rows:  # a filter copies every column, so only when something goes
+        kept = kept.filter(pc.invert(pc.is_in(kept["source_row"], quarantined["source_row"])))
     return Ssda903Reading(path, spec, encoding, kept, quarantined, failures, extra, raw.num_rows)
