@@ -19,7 +19,6 @@ generalised frame, so a check groups a few thousand rows rather than every recor
 
 from __future__ import annotations
 
-import itertools
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
@@ -62,11 +61,12 @@ class Lattice:
 
     def __init__(self, heights: list[int]) -> None:
         self.heights = heights
-        self.levels = np.array(
-            list(itertools.product(*[range(h) for h in heights])), dtype=np.int16
-        )
-        if self.levels.ndim == 1:  # no quasi-identifier
-            self.levels = self.levels.reshape(1, 0)
+        # Row-major order of the grid: the same order as itertools.product over the levels.
+        if heights:
+            grid = np.indices(heights, dtype=np.int16)
+            self.levels = grid.reshape(len(heights), -1).T.copy()
+        else:  # no quasi-identifier
+            self.levels = np.zeros((1, 0), dtype=np.int16)
         self.size = len(self.levels)
         self.height_of = self.levels.sum(axis=1)
         strides = np.ones(len(heights), dtype=np.int64)

@@ -53,7 +53,8 @@ class UtilityMeasures:
                 precision_levels.append(np.full(card, share))
                 covered = np.bincount(level_map, minlength=card)
                 loss_levels.append((covered - 1) / (leaves - 1) if leaves > 1 else np.zeros(card))
-                frequency = np.bincount(level_map[record_codes[i]], minlength=card)
+                # Records per label, summed over the hierarchy rather than the records.
+                frequency = np.bincount(level_map, weights=frequency0, minlength=card)
                 with np.errstate(divide="ignore"):
                     entropy_levels.append(np.where(frequency > 0, np.log2(frequency), 0.0))
             self._precision.append(precision_levels)
