@@ -43,7 +43,7 @@ _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
 _M = f"{{{MAIN_NS}}}"
 
 DEFAULT_BATCH_ROWS = 20_000
-_CHUNK_BYTES = 256 * 1024  # XML inflated per step: a few thousand cells, little scratch
+_CHUNK_BYTES = 512 * 1024  # XML inflated per step: ten thousand cells or so, little scratch
 
 Parser = Literal["fast", "reference"]
 
@@ -394,63 +394,91 @@ class _RawCells:
     inline_xml: pa.Array  # the whole <is> of a rich inline string, null otherwise
 
 
-_PAD = '""""""""'  # so every cell splits on quotes into at least nine parts
+def _at(b: np.ndarray, pos: np.ndarray, text: bytes) -> np.ndarray:
+    """Whether ``text`` stands at each position of the byte array ``b``."""
+    hit = np.ones(len(pos), dtype=bool)
+    for i, byte in enumerate(text):
+        hit &= b[pos + i] == byte
+    return hit
 
 
-def _split_cells(data: bytes, expected: int) -> _RawCells | None:
-    """Cut a chunk into cells by splitting on tags and quotes only (no regular expressions).
+def _next(marks: np.ndarray, pos: np.ndarray) -> np.ndarray:
+    """The first of the sorted ``marks`` at or after each position (len(b) if none)."""
+    found = np.searchsorted(marks, pos)
+    return np.append(marks, marks[-1] if len(marks) else 0)[found]
 
-    Handles cells written as ``<c r="A1"[ s="1"][ t="s"]>`` holding ``<v>`` or a plain
-    ``<is><t>``; ``None`` for anything else, which the regular-expression reader then takes.
-    """
-    # One string over the chunk's bytes without copying them (pa.array copies byte by byte).
-    offsets = pa.py_buffer(np.array([0, len(data)], dtype=np.int32))
-    text = pa.Array.from_buffers(pa.string(), 1, [None, offsets, pa.py_buffer(data)])
-    text.validate(full=True)  # the UTF-8 is checked here
-    pieces = pc.list_flatten(pc.split_pattern(text, "<c "))
-    cells = pieces.slice(1)  # before the first cell: the row's start tag
-    if len(cells) != expected:
-        return None
-    parts = pc.split_pattern(pc.binary_join_element_wise(cells, _PAD, ""), '"')
-    p = [pc.list_element(parts, k) for k in range(7)]
-    if not pc.all(pc.equal(p[0], "r=")).as_py():
-        return None
-    s_first = pc.equal(p[2], " s=")
-    t_first = pc.equal(p[2], " t=")
-    t_second = pc.and_(s_first, pc.equal(p[4], " t="))
-    styles = pc.if_else(s_first, p[3], "")
-    kinds = pc.if_else(t_first, p[3], pc.if_else(t_second, p[5], ""))
-    content = pc.if_else(
-        pc.or_(t_first, pc.and_(s_first, pc.invert(t_second))), p[4],
-        pc.if_else(t_second, p[6], p[2]),
-    )  # fmt: skip
-    if not pc.all(_starts_cell_end(content)).as_py():
-        return None
-    # "><v>12</v></c>..." or "><is><t>ab</t></is></c>..." or "/>..." or "></c>..."
-    bits = pc.split_pattern(pc.binary_join_element_wise(content, "<<<<<", ""), "<")
-    b1, b2, b3 = (pc.list_element(bits, k) for k in (1, 2, 3))
-    has_v = pc.starts_with(b1, "v>")
-    inline_cell = pc.equal(b1, "is>")
-    plain_inline = pc.and_(inline_cell, pc.and_(pc.starts_with(b2, "t>"), pc.equal(b3, "/t>")))
-    # A quote inside a value would have cut it short: then the closing tag is not next.
-    broken_v = pc.and_(has_v, pc.not_equal(b2, "/v>"))
-    if pc.any(pc.or_(broken_v, pc.and_(inline_cell, pc.invert(plain_inline)))).as_py():
-        return None
-    ref = p[1]
-    return _RawCells(
-        letters=pc.utf8_rtrim(ref, characters="0123456789"),
-        row_digits=pc.utf8_ltrim(ref, characters="ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
-        styles=styles,
-        kinds=kinds,
-        v=pc.if_else(has_v, pc.utf8_slice_codeunits(b1, 2), ""),
-        has_v=has_v,
-        inline=pc.if_else(plain_inline, pc.utf8_slice_codeunits(b2, 2), None),
-        inline_xml=pa.nulls(len(cells), pa.string()),
+
+def _gather(b: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
+    """The byte ranges ``starts[i]:ends[i]`` of ``b`` as one string array, in one copy."""
+    lengths = np.maximum(ends - starts, 0).astype(np.int32)
+    offsets = np.zeros(len(starts) + 1, dtype=np.int32)
+    np.cumsum(lengths, out=offsets[1:])
+    index = np.repeat(starts - offsets[:-1], lengths) + np.arange(offsets[-1])
+    data = np.ascontiguousarray(b[index])
+    return pa.Array.from_buffers(
+        pa.string(), len(starts), [None, pa.py_buffer(offsets), pa.py_buffer(data)]
     )
 
 
-def _starts_cell_end(content: pa.Array) -> pa.Array:
-    return pc.or_(pc.starts_with(content, ">"), pc.starts_with(content, "/>"))
+def _scan_cells(data: bytes, expected: int) -> _RawCells | None:
+    """Cells in the usual layout found by byte positions alone, with numpy; else ``None``.
+
+    Handles ``<c r="A1"[ s="1"][ t="s"]>`` holding ``<v>`` or a plain ``<is><t>``, or
+    nothing; anything else (formulas, rich text, other attributes) is left to the
+    regular-expression reader. Slices start and end at ASCII delimiters, so the UTF-8 of the
+    chunk (checked once) stays valid in every piece.
+    """
+    checked = pa.Array.from_buffers(
+        pa.string(), 1,
+        [None, pa.py_buffer(np.array([0, len(data)], dtype=np.int32)), pa.py_buffer(data)],
+    )  # fmt: skip
+    checked.validate(full=True)
+    b = np.frombuffer(data + b"\0" * 16, dtype=np.uint8)  # room to look ahead at the end
+    n = len(data)
+    starts = np.flatnonzero((b[: n - 2] == 60) & (b[1 : n - 1] == 99) & (b[2:n] == 32))
+    if len(starts) != expected or not _at(b, starts + 3, b'r="').all():
+        return None
+    quotes = np.flatnonzero(b[:n] == 34)
+    ref_start = starts + 6
+    ref_end = _next(quotes, ref_start)
+    pos = ref_end + 1
+    s_attr = _at(b, pos, b' s="')
+    s_end = _next(quotes, pos + 4)
+    pos = np.where(s_attr, s_end + 1, pos)
+    t_attr = _at(b, pos, b' t="')
+    t_end = _next(quotes, pos + 4)
+    t_start = pos + 4
+    pos = np.where(t_attr, t_end + 1, pos)
+    closed = _at(b, pos, b"/>")
+    opened = b[pos] == 62
+    if not (closed | opened).all():
+        return None
+    body = pos + 1
+    has_v = opened & _at(b, body, b"<v>")
+    inline = opened & _at(b, body, b"<is><t>")
+    empty = closed | (opened & _at(b, body, b"</c>"))
+    if not (has_v | inline | empty).all():
+        return None
+    less = np.flatnonzero(b[:n] == 60)
+    value_start = np.where(inline, body + 7, body + 3)
+    value_end = _next(less, value_start)
+    whole = (has_v & _at(b, value_end, b"</v></c>")) | (inline & _at(b, value_end, b"</t></is></c>"))  # fmt: skip
+    if not (whole | empty).all():
+        return None
+    none = np.zeros(len(starts), dtype=np.int64)
+    keep_value = has_v | inline
+    value = _gather(b, np.where(keep_value, value_start, none), np.where(keep_value, value_end, none))  # fmt: skip
+    ref = _gather(b, ref_start, ref_end)
+    return _RawCells(
+        letters=pc.utf8_rtrim(ref, characters="0123456789"),
+        row_digits=pc.utf8_ltrim(ref, characters="ABCDEFGHIJKLMNOPQRSTUVWXYZ"),
+        styles=_gather(b, np.where(s_attr, ref_end + 5, none), np.where(s_attr, s_end, none)),
+        kinds=_gather(b, np.where(t_attr, t_start, none), np.where(t_attr, t_end, none)),
+        v=value,
+        has_v=pa.array(has_v),
+        inline=pc.if_else(pa.array(inline), value, None),
+        inline_xml=pa.nulls(len(starts), pa.string()),
+    )
 
 
 class _CellReader:
@@ -553,7 +581,7 @@ class _CellReader:
         if expected == 0:
             return _Cells(np.zeros(0, np.int32), np.zeros(0, np.int32), pa.array([], pa.string()))
         if b"<f" not in data and b"<is><r" not in data and b"xml:space" not in data:
-            cells = _split_cells(data, expected)
+            cells = _scan_cells(data, expected)
             if cells is not None:
                 return self._convert(cells)
         found = _CELL.findall(data.decode("utf-8"))
