@@ -55,6 +55,7 @@ class DiscernibilitySearch:
         self.done = np.zeros(lattice.size, dtype=bool)
         self.nodes_checked = 0
         self.score = np.full(lattice.size, np.inf)
+        self._waiting: list[tuple[tuple[slice, ...], float]] = []
         self.best: int | None = None
         self.best_score = float("inf")
 
@@ -75,19 +76,32 @@ class DiscernibilitySearch:
         kept_sizes = sizes[kept]
         n, m = self.n, self.min_class_size
         suppressed = n - int(kept_sizes.sum())
-        grid = self.bound.reshape(self.lattice.shape)
         upwards = float(np.dot(sizes, np.maximum(sizes, m)))
-        block = grid[tuple(slice(int(level), None) for level in levels)]
-        np.maximum(block, upwards, out=block)
+        self._spread(tuple(slice(int(level), None) for level in levels), upwards)
         downwards = float(suppressed * n + (n - suppressed) * m)
-        block = grid[tuple(slice(0, int(level) + 1) for level in levels)]
-        np.maximum(block, downwards, out=block)
+        self._spread(tuple(slice(0, int(level) + 1) for level in levels), downwards)
         if suppressed > self.max_suppressed:
             return
         score = float(np.dot(kept_sizes, kept_sizes)) + float(suppressed) * n
         self.score[node] = score
         if score < self.best_score or (score == self.best_score and self._earlier(node)):
             self.best, self.best_score = node, score
+            # Bounds set aside may now rule nodes out.
+            waiting, self._waiting = self._waiting, []
+            for block, value in waiting:
+                self._spread(block, value)
+
+    def _spread(self, block: tuple[slice, ...], value: float) -> None:
+        """Raise the bound over a block of the lattice grid to ``value``.
+
+        A bound rules a node out only once it exceeds the best score, and the best score only
+        falls, so a bound that cannot do so yet is set aside until the best score falls below it.
+        """
+        if value <= self.best_score:
+            self._waiting.append((block, value))
+            return
+        grid = self.bound.reshape(self.lattice.shape)[block]
+        np.maximum(grid, value, out=grid)
 
     def _earlier(self, node: int) -> bool:
         # Ties go to the less generalised node, then to the first in lattice order.
