@@ -204,6 +204,7 @@ def _append(columns: list[list[Any]], values: tuple[Any, ...], *extra: Any) -> N
         column.append(value)
 
 
+_from_iso = dt.date.fromisoformat
 _TABLE_ORDER = {table.name: i for i, table in enumerate(TABLES)}
 
 
@@ -236,7 +237,7 @@ class _ChildWriter:
             if next(child.iter(name), None) is not None:
                 message = f"{name} appears in a {self.header.label} return; it {when}"
                 batch.findings.append(Finding(seq, name, message))
-        # Conversion findings per table, reported in the tables' order as before.
+        # Conversion findings are gathered per table and reported in the order of TABLES.
         findings: dict[int, list[Finding]] = {}
         counts: dict[str, int] = {}
         self._walk(child, _CHILD_TRIE, seq, None, counts, batch, findings)
@@ -294,10 +295,23 @@ class _ChildWriter:
                 repeated.append(sub)
         sink = findings.setdefault(_TABLE_ORDER[table.name], [])
         value = self._value
-        values = [
-            None if e is None else value(e, f, seq, sink)
-            for e, f in zip(found, table.fields, strict=True)
-        ]
+        values: list[Any] = []
+        # Strings and well-formed dates, nearly every value, are converted here without a call;
+        # anything else (or a bad date, which becomes a finding) goes through _value.
+        for e, f in zip(found, table.fields, strict=True):
+            text = None if e is None else e.text
+            if text is not None:
+                text = text.strip() or None
+            if text is None or f.type == "string":
+                values.append(text)
+                continue
+            if f.type == "date":
+                try:
+                    values.append(_from_iso(text))
+                    continue
+                except ValueError:
+                    pass
+            values.append(value(e, f, seq, sink))
         columns = [rows[c] for c in _COLUMNS[table.name]]
         if table.repeated is not None:
             for rep_seq, rep in enumerate(repeated, start=1):
