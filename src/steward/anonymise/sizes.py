@@ -132,17 +132,14 @@ class ClassSizes:
     def _dense_sizes(self, levels: np.ndarray) -> np.ndarray | None:
         """Class sizes by ``np.bincount`` over a compact mixed-radix key of the distinct
         records, or None when the key space is too large to count densely."""
-        cardinality = self.table.cardinality
-        space = 1
-        for i, level in enumerate(levels):
-            space *= cardinality[i][int(level)]
         keys, _ = self._base
+        half = len(levels) // 2
+        high, high_space = self._half_key(tuple(int(x) for x in levels[:half]), 0)
+        low, low_space = self._half_key(tuple(int(x) for x in levels[half:]), half)
+        space = high_space * low_space
         if space > _DENSE_FACTOR * len(keys):
             return None
         self.rows_read += len(keys)
-        half = len(levels) // 2
-        high, _ = self._half_key(tuple(int(x) for x in levels[:half]), 0)
-        low, low_space = self._half_key(tuple(int(x) for x in levels[half:]), half)
         if space >= _INT32_LIMIT:
             high = high.astype(np.int64)
         key = high * low_space + low if half else low
@@ -164,6 +161,14 @@ class ClassSizes:
             for offset, level in enumerate(levels):
                 key *= cardinality[first + offset][level]
                 key += self._level_codes[first + offset][level]
+            if space > len(key):
+                # Number only the combinations present, so the node's key space stays small.
+                seen = np.zeros(space, dtype=bool)
+                seen[key] = True
+                present = np.flatnonzero(seen)
+                number = np.empty(space, dtype=key.dtype)
+                number[present] = np.arange(len(present), dtype=key.dtype)
+                key, space = number[key], len(present)
             found = (key, space)
             self._half_keys[(first, levels)] = found
         return found
