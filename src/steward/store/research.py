@@ -81,6 +81,9 @@ class ResearchStore:
         )
         for statement in all_ddl(engine.DIALECT):
             self.con.execute(statement)
+        for table in STORE_TABLES.values():
+            if table.has_children:
+                self.con.execute(engine.child_index_sql(table.name))
 
     @classmethod
     def open(cls, workspace: Workspace) -> ResearchStore:
