@@ -24,7 +24,7 @@ def test_every_command_is_documented() -> None:
 
 
 def test_readme_first_commands() -> None:
-    assert "uv run steward demo" in README
+    assert "./scripts/setup && uv run steward demo" in README
     assert "uv run pytest -n 2" in README
     ci = (Path(__file__).resolve().parents[1] / ".ci" / "run").read_text()
-    assert "uv run pytest -n 2" in ci
+    assert "uv run pytest -n 2" in ci and "./scripts/setup" in ci
