@@ -13,6 +13,7 @@ from steward.errors import ValidationError
 from steward.policy import default_registry
 from steward.pseudonymise.table import output_columns
 from steward.returns.layout import TABLES
+from steward.returns.npd.store_tables import NPD_TABLES
 from steward.store import (
     STORE_TABLES,
     ResearchStore,
@@ -21,7 +22,6 @@ from steward.store import (
     column_categories,
 )
 from steward.store.schema import SPECIAL_CATEGORIES
-from steward.returns.npd.store_tables import NPD_TABLES
 from steward.store.statutory import STATUTORY_TABLES
 from steward.store.views import all_ddl
 
