@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import math
 from collections import OrderedDict
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -47,6 +48,24 @@ def fits_in_keys(table: EncodedTable) -> bool:
     return fields + _bits(table.n + 1) <= _WORD_BITS
 
 
+@dataclass
+class _Records:
+    """Distinct records generalised to ``floor``: their codes at each level at or above it
+    (None below), how many records each stands for, and the half keys met so far."""
+
+    floor: tuple[int, ...]
+    level_codes: list[list[np.ndarray | None]]
+    weights: np.ndarray
+    half_keys: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, int]] = field(
+        default_factory=dict
+    )
+
+
+# Quasi-identifiers whose first generalisation merges the most labels start coarser record
+# sets (a node that generalises them counts fewer rows); this many of them at most.
+_COARSE_QIS = 3
+
+
 class ClassSizes:
     """Class sizes of the nodes of a lattice, rolled up from cached less generalised nodes."""
 
@@ -66,17 +85,24 @@ class ClassSizes:
             key |= table.records[i] << self.shifts[i]
         keys, counts = np.unique(key, return_counts=True)
         self._base = (keys, counts.astype(np.int64))
-        self._base_weights = counts.astype(np.float64)  # bincount weighs in float64 anyway
-        self._half_keys: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, int]] = {}
         # Codes of the distinct records at every level, for counting by a dense key instead.
         # int32 where every level has fewer than 2**31 labels: half the memory traffic.
-        self._level_codes = [
+        level_codes: list[list[np.ndarray | None]] = [
             [
                 level_map[(keys >> self.shifts[i]) & self.masks[i]].astype(_small_int(level_map))
                 for level_map in maps
             ]
             for i, maps in enumerate(table.level_maps)
         ]
+        floor = tuple(0 for _ in range(q))
+        # bincount weighs in float64 anyway
+        self._records = {floor: _Records(floor, level_codes, counts.astype(np.float64))}
+        ratios = [
+            (table.cardinality[i][0] / table.cardinality[i][1], i)
+            for i in range(q)
+            if table.heights[i] > 1
+        ]
+        self._coarse = sorted(i for ratio, i in sorted(ratios)[::-1][:_COARSE_QIS] if ratio >= 2)
         self._deltas: dict[tuple[int, int, int], np.ndarray] = {}
         self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_rows = 0
@@ -129,38 +155,73 @@ class ClassSizes:
         self._remember(node, keys, counts)
         return counts
 
-    def _dense_sizes(self, levels: np.ndarray) -> np.ndarray | None:
+    def _records_for(self, levels: tuple[int, ...]) -> _Records:
+        """The coarsest record set below ``levels`` (built on first use)."""
+        floor_levels = [0] * len(levels)
+        for i in self._coarse:
+            floor_levels[i] = min(levels[i], 1)
+        floor = tuple(floor_levels)
+        found = self._records.get(floor)
+        if found is None:
+            base = self._records[tuple(0 for _ in levels)]
+            cardinality = self.table.cardinality
+            key = np.zeros(len(base.weights), dtype=np.int64)
+            for i, level in enumerate(floor):
+                codes = base.level_codes[i][level]
+                assert codes is not None
+                key *= cardinality[i][level]
+                key += codes
+            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
+            weights = np.bincount(inverse.ravel(), weights=base.weights)
+            level_codes = [
+                [
+                    codes[first] if codes is not None and level >= floor[i] else None
+                    for level, codes in enumerate(per_level)
+                ]
+                for i, per_level in enumerate(base.level_codes)
+            ]
+            found = _Records(floor, level_codes, weights)
+            self._records[floor] = found
+        return found
+
+    def _dense_sizes(self, levels_array: np.ndarray) -> np.ndarray | None:
         """Class sizes by ``np.bincount`` over a compact mixed-radix key of the distinct
         records, or None when the key space is too large to count densely."""
-        keys, _ = self._base
+        levels = tuple(int(x) for x in levels_array)
+        records = self._records_for(levels)
+        rows = len(records.weights)
         half = len(levels) // 2
-        high, high_space = self._half_key(tuple(int(x) for x in levels[:half]), 0)
-        low, low_space = self._half_key(tuple(int(x) for x in levels[half:]), half)
+        high, high_space = self._half_key(records, levels[:half], 0)
+        low, low_space = self._half_key(records, levels[half:], half)
         space = high_space * low_space
-        if space > _DENSE_FACTOR * len(keys):
+        if space > _DENSE_FACTOR * rows:
             return None
-        self.rows_read += len(keys)
+        self.rows_read += rows
         if space >= _INT32_LIMIT:
             high = high.astype(np.int64)
         key = high * low_space + low if half else low
-        sizes = np.bincount(key, weights=self._base_weights, minlength=space)
+        sizes = np.bincount(key, weights=records.weights, minlength=space)
         return sizes[sizes > 0].astype(np.int64)
 
-    def _half_key(self, levels: tuple[int, ...], first: int) -> tuple[np.ndarray, int]:
-        """The compact key of the distinct records over one half of the quasi-identifiers, at
+    def _half_key(
+        self, records: _Records, levels: tuple[int, ...], first: int
+    ) -> tuple[np.ndarray, int]:
+        """The compact key of the records over one half of the quasi-identifiers, at
         ``levels``; kept, since a search meets each combination of levels many times."""
-        found = self._half_keys.get((first, levels))
+        found = records.half_keys.get((first, levels))
         if found is None:
             cardinality = self.table.cardinality
             space = 1
             for offset, level in enumerate(levels):
                 space *= cardinality[first + offset][level]
             key: np.ndarray = np.zeros(
-                len(self._base[0]), dtype=np.int32 if space < _INT32_LIMIT else np.int64
+                len(records.weights), dtype=np.int32 if space < _INT32_LIMIT else np.int64
             )
             for offset, level in enumerate(levels):
+                codes = records.level_codes[first + offset][level]
+                assert codes is not None  # levels lie at or above the record set's floor
                 key *= cardinality[first + offset][level]
-                key += self._level_codes[first + offset][level]
+                key += codes
             if space > len(key):
                 # Number only the combinations present, so the node's key space stays small.
                 seen = np.zeros(space, dtype=bool)
@@ -170,7 +231,7 @@ class ClassSizes:
                 number[present] = np.arange(len(present), dtype=key.dtype)
                 key, space = number[key], len(present)
             found = (key, space)
-            self._half_keys[(first, levels)] = found
+            records.half_keys[(first, levels)] = found
         return found
 
     def _remember(self, node: int, keys: np.ndarray, counts: np.ndarray) -> None:
