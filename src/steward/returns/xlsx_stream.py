@@ -423,7 +423,7 @@ def _gather(b: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> pa.Array:
     )
 
 
-def _scan_cells(data: bytes, expected: int) -> _RawCells | None:
+def _scan_cells(data: bytes) -> _RawCells | None:
     """Cells in the usual layout found by byte positions alone, with numpy; else ``None``.
 
     Handles ``<c r="A1"[ s="1"][ t="s"]>`` holding ``<v>`` or a plain ``<is><t>``, or
@@ -438,8 +438,9 @@ def _scan_cells(data: bytes, expected: int) -> _RawCells | None:
     checked.validate(full=True)
     b = np.frombuffer(data + b"\0" * 16, dtype=np.uint8)  # room to look ahead at the end
     n = len(data)
-    starts = np.flatnonzero((b[: n - 2] == 60) & (b[1 : n - 1] == 99) & (b[2:n] == 32))
-    if len(starts) != expected or not _at(b, starts + 3, b'r="').all():
+    # Every "<c" must open a cell "<c r=": no other tag here starts so (rich text is excluded).
+    starts = np.flatnonzero((b[: n - 1] == 60) & (b[1:n] == 99))
+    if not len(starts) or not _at(b, starts + 2, b' r="').all():
         return None
     quotes = np.flatnonzero(b[:n] == 34)
     ref_start = starts + 6
@@ -580,13 +581,13 @@ class _CellReader:
         """Cells of a chunk in the usual layout, column at a time; ``None`` if any cell is not."""
         if b"\r" in data or b"<![CDATA[" in data:
             return None
+        if b"<f" not in data and b"<is><r" not in data and b"xml:space" not in data:
+            cells = _scan_cells(data)
+            if cells is not None:
+                return self._convert(cells)
         expected = data.count(b"<c ") + data.count(b"<c>") + data.count(b"<c/")
         if expected == 0:
             return _Cells(np.zeros(0, np.int32), np.zeros(0, np.int32), pa.array([], pa.string()))
-        if b"<f" not in data and b"<is><r" not in data and b"xml:space" not in data:
-            cells = _scan_cells(data, expected)
-            if cells is not None:
-                return self._convert(cells)
         found = _CELL.findall(data.decode("utf-8"))
         if len(found) != expected:
             return None
