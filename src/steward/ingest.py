@@ -125,10 +125,10 @@ class IngestRun:
     def ingest_file(self, path: Path) -> FileOutcome:
         """Read, validate, pseudonymise and load one file; raises ``UserError`` if unreadable."""
         from steward.ingest_statutory import ingest_cin, ingest_ssda903, statutory_kind
-        from steward.returns.npd import is_npd_extract
-        from steward.returns.npd.ingest import ingest_npd
         from steward.pseudonymise.table import pseudonymise_table
         from steward.returns import read_return, validate
+        from steward.returns.npd import is_npd_extract
+        from steward.returns.npd.ingest import ingest_npd
         from steward.store import SubmissionRecord
 
         submission_id = file_sha256(path)

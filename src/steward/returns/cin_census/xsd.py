@@ -39,10 +39,7 @@ def child_errors(schema: etree.XMLSchema, child: etree._Element) -> list[str]:
     if schema.validate(child):
         return []
     # Messages quote the offending value; identifiers must not reach reports, so drop values.
-    return [
-        f"line {e.line}: {_VALUE.sub('value', e.message)}"
-        for e in schema.error_log
-    ]
+    return [f"line {e.line}: {_VALUE.sub('value', e.message)}" for e in schema.error_log]
 
 
 _VALUE = re.compile(r"value '[^']*'")
