@@ -243,7 +243,13 @@ DR3_CARE_EPISODES = ReturnTable(
     ("Care episodes", "Episodes"),
     (
         CHILD_ID,
-        _f("episode_start_date", "date", "Date episode commenced", "Episode start date", "Episode start"),
+        _f(
+            "episode_start_date",
+            "date",
+            "Date episode commenced",
+            "Episode start date",
+            "Episode start",
+        ),
         _f("episode_end_date", "date", "Date episode ceased", "Episode end date", required=False),
         _f("legal_status", "code", "Legal status", required=False, code_list="legal_status"),
         _f("placement_type", "code", "Placement type", required=False, code_list="placement"),
