@@ -109,8 +109,32 @@ _SQL: dict[str, tuple[tuple[str, ...], str]] = {
            GROUP BY 1, 2""",
     ),
 }
-EDUCATION_KINDS = frozenset({"absence_rate", "persistent_absence"})
-KINDS = frozenset(_SQL) | EDUCATION_KINDS
+# School absence in the academic year after the referral's (September to August; 2019/20 has
+# no absence data), through the child's pseudonymised UPN and DfE's pupil reference lookup.
+_ABSENCE = """
+    WITH upn AS (
+        SELECT i.la_code, i.child_pid,
+               coalesce(c.upn_pid, h.upn_pid) AS upn_pid,
+               year(i.referral_date) - (month(i.referral_date) < 9)::INTEGER + 1 AS year_after
+        FROM index_children i
+        LEFT JOIN cin_children_current c ON c.la_code = i.la_code AND c.child_pid = i.child_pid
+        LEFT JOIN s903_header_current h ON h.la_code = i.la_code AND h.child_pid = i.child_pid
+    ), rates AS (
+        SELECT u.la_code, u.child_pid,
+               sum(a.overall_absence)::DOUBLE / nullif(sum(a.sessions_possible), 0) AS rate
+        FROM upn u
+        LEFT JOIN npd_pmr_lookup_current l ON l.upn_pid = u.upn_pid
+        LEFT JOIN npd_absence_current a ON a.pmr = l.pmr AND a.academic_year = u.year_after
+        GROUP BY 1, 2
+    )
+    SELECT la_code, child_pid, {value} AS value FROM rates
+"""
+_SQL["absence_rate"] = (("npd_absence_current",), _ABSENCE.replace("{value}", "rate"))
+_SQL["persistent_absence"] = (
+    ("npd_absence_current",),
+    _ABSENCE.replace("{value}", "(rate >= 0.10)::INTEGER"),  # the DfE threshold since 2015/16
+)
+KINDS = frozenset(_SQL)
 
 
 @dataclass
@@ -136,14 +160,14 @@ def build_secondary(
     values = index[["la_code", "child_pid"]].copy()
     skipped: dict[str, str] = {}
     for outcome in outcomes:
-        if outcome.kind in EDUCATION_KINDS:
-            skipped[outcome.name] = (
-                "education data is linked only inside the secure research service"
-            )
-            continue
         tables, sql = _SQL[outcome.kind]
         if not any(_has(con, t) for t in tables):
-            skipped[outcome.name] = f"no {' or '.join(tables)} data in the store"
+            where = (
+                " (education data is held only inside the secure research service)"
+                if outcome.kind in ("absence_rate", "persistent_absence")
+                else ""
+            )
+            skipped[outcome.name] = f"no {' or '.join(tables)} data in the store{where}"
             continue
         con.register("index_frame", index)
         con.execute(
