@@ -69,6 +69,7 @@ class DiscernibilitySearch:
         self.done[node] = True
         levels = self.lattice.levels[node]
         sizes = self.class_sizes.sizes(node, levels)
+        level_list = levels.tolist()
         view = ClassView(sizes=sizes)
         kept = self.checks[0](view)
         for check in self.checks[1:]:
@@ -77,9 +78,9 @@ class DiscernibilitySearch:
         n, m = self.n, self.min_class_size
         suppressed = n - int(kept_sizes.sum())
         upwards = float(np.dot(sizes, np.maximum(sizes, m)))
-        self._spread(tuple(slice(int(level), None) for level in levels), upwards)
+        self._spread(tuple(slice(level, None) for level in level_list), upwards)
         downwards = float(suppressed * n + (n - suppressed) * m)
-        self._spread(tuple(slice(0, int(level) + 1) for level in levels), downwards)
+        self._spread(tuple(slice(0, level + 1) for level in level_list), downwards)
         if suppressed > self.max_suppressed:
             return
         score = float(np.dot(kept_sizes, kept_sizes)) + float(suppressed) * n
@@ -145,22 +146,27 @@ class DiscernibilitySearch:
         quasi-identifier (relative to its height) at each step."""
         path = [node]
         heights = self.lattice.heights
-        strides = self.lattice.strides
+        strides = [int(x) for x in self.lattice.strides]
+        levels = [int(x) for x in self.lattice.levels[node]]
+        # Plain Python on the hot path: scalar numpy indexing costs more than the work.
+        done, bound, best = self.done, self.bound, self.best_score
         while True:
-            current = self.lattice.levels[path[-1]]
-            step: tuple[float, int] | None = None
+            here = path[-1]
+            step_share, step_qi = 2.0, -1
             for i, h in enumerate(heights):
-                if current[i] + 1 >= h:
+                raised = levels[i] + 1
+                if raised >= h:
                     continue
-                parent = path[-1] + int(strides[i])
-                if not self._open(parent):
+                parent = here + strides[i]
+                if done[parent] or bound[parent] > best:
                     continue
-                share = (current[i] + 1) / (h - 1)
-                if step is None or share < step[0]:
-                    step = (share, parent)
-            if step is None:
+                share = raised / (h - 1)
+                if share < step_share:
+                    step_share, step_qi = share, i
+            if step_qi < 0:
                 return path
-            path.append(step[1])
+            levels[step_qi] += 1
+            path.append(here + strides[step_qi])
 
     def _bisect(self, path: list[int]) -> bool:
         """Evaluate the middle of the path, then whatever of each half is still open.
