@@ -8,6 +8,10 @@ less generalised node's keys by a shift, a mask, a gather and an add per changed
 quasi-identifier. The class count rides in the low bits of the same word, so one sort of plain
 integers groups the new keys; it is a stable (merging) sort, fast because the rolled-up keys are
 still sorted in long runs.
+
+Most nodes never need the sort: when a node's key space is small, its sizes are counted with
+``np.bincount`` straight from a set of distinct records (the coarsest one below the node), the
+key being two memoised half keys (one per half of the quasi-identifiers) combined.
 """
 
 from __future__ import annotations
