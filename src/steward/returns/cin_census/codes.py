@@ -2,30 +2,10 @@
 
 from __future__ import annotations
 
-ETHNICITY = frozenset(
-    [
-        "WBRI",
-        "WIRI",
-        "WIRT",
-        "WOTH",
-        "WROM",
-        "MWBC",
-        "MWBA",
-        "MWAS",
-        "MOTH",
-        "AIND",
-        "APKN",
-        "ABAN",
-        "AOTH",
-        "BCRB",
-        "BAFR",
-        "BOTH",
-        "CHNE",
-        "OOTH",
-        "REFU",
-        "NOBT",
-    ]
-)
+from steward.returns.codes import ETHNICITY_GROUPS
+
+# The DfE's 18 ethnicity codes plus refused / not obtained, as every collection uses them.
+ETHNICITY = frozenset(ETHNICITY_GROUPS)
 DISABILITY = frozenset(
     ["NONE", "MOB", "HAND", "PC", "INC", "COMM", "LD", "HEAR", "VIS", "BEH", "CON", "AUT", "DDA"]
 )

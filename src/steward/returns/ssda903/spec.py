@@ -9,33 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Literal
 
+from steward.returns.codes import ETHNICITY_GROUPS
+
 ColumnType = Literal["string", "date", "int", "code", "postcode", "identifier", "flag"]
 
 SEX = ("1", "2")
-ETHNIC = tuple(
-    [
-        "WBRI",
-        "WIRI",
-        "WIRT",
-        "WOTH",
-        "WROM",
-        "MWBC",
-        "MWBA",
-        "MWAS",
-        "MOTH",
-        "AIND",
-        "APKN",
-        "ABAN",
-        "AOTH",
-        "BCRB",
-        "BAFR",
-        "BOTH",
-        "CHNE",
-        "OOTH",
-        "REFU",
-        "NOBT",
-    ]
-)
+ETHNIC = tuple(ETHNICITY_GROUPS)  # the DfE codes, shared with the CIN census
 RNE = ("S", "L", "P", "T", "B", "U")
 LS = ("C1", "C2", "D1", "E1", "V2", "V3", "V4", "L1", "L2", "L3", "J1", "J2", "J3")
 CIN_NEED = tuple(f"N{i}" for i in range(1, 9))
