@@ -272,6 +272,7 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
             )  # fmt: skip
             outputs[f"model_{model.name}"] = checked
             release.add(checked, f"model_{model.name}")
+    gate.require(PIPELINE_STEPS["export"])  # only aggregates leave, for the study's purpose
     pack = OutputRequestPack.from_release(release)
     pack.write(workspace.outputs / "release")
     audit.record(
