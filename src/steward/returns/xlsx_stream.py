@@ -26,7 +26,6 @@ but follows the XML exactly, as it does for a whole sheet written with prefixed 
 from __future__ import annotations
 
 import html
-import math
 import re
 import zipfile
 from collections.abc import Callable, Iterator
@@ -40,6 +39,16 @@ import pyarrow as pa
 import pyarrow.compute as pc
 from lxml import etree
 
+from steward.returns.cell_text import (
+    BUILTIN_DATE_FORMATS,
+    DAY_MS,
+    EPOCH_1899_MS,
+    OFFSET_1904,
+    datetime_text,
+    is_date_format,
+    number_text,
+)
+
 MAIN_NS = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _DOC_REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -49,12 +58,6 @@ DEFAULT_BATCH_ROWS = 20_000
 _CHUNK_BYTES = 512 * 1024  # XML inflated per step: ten thousand cells or so, little scratch
 
 Parser = Literal["fast", "reference"]
-
-# Excel's built-in number formats 14-22 and 45-47 are dates, times or durations.
-_BUILTIN_DATE_FORMATS = frozenset({14, 15, 16, 17, 18, 19, 20, 21, 22, 45, 46, 47})
-_EPOCH_1899_MS = -25569 * 86_400_000  # 1899-12-30 in ms since 1970-01-01
-_DAY_MS = 86_400_000
-_1904_OFFSET = 1462.0
 
 
 def hardened_parser() -> etree.XMLParser:
@@ -66,86 +69,6 @@ def hardened_parser() -> etree.XMLParser:
 
 
 # --- how a number or a date serial reads as text ----------------------------------------------
-
-
-def number_text(value: float) -> str:
-    """A number as fastexcel writes it: nine decimals, trailing zeros and point trimmed."""
-    return f"{value:.9f}".rstrip("0").rstrip(".")
-
-
-def _civil(days: int) -> tuple[int, int, int]:
-    """(year, month, day) of ``days`` since 1970-01-01 (proleptic Gregorian, any year)."""
-    z = days + 719468
-    era = z // 146097
-    doe = z - era * 146097
-    yoe = (doe - doe // 1460 + doe // 36524 - doe // 146096) // 365
-    doy = doe - (365 * yoe + yoe // 4 - yoe // 100)
-    mp = (5 * doy + 2) // 153
-    day = doy - (153 * mp + 2) // 5 + 1
-    month = mp + 3 if mp < 10 else mp - 9
-    return yoe + era * 400 + (month <= 2), month, day
-
-
-def _serial_ms(serial: float, date1904: bool) -> float:
-    if date1904:
-        serial += _1904_OFFSET
-    # Serials below 60 fall before Excel's phantom 29 February 1900; calamine moves them a day.
-    if serial < 60.0:
-        serial += 1.0
-    scaled = serial * _DAY_MS
-    return math.copysign(math.floor(abs(scaled) + 0.5), scaled)  # half away from zero
-
-
-def datetime_text(serial: float, date1904: bool = False) -> str | None:
-    """A date-formatted serial as calamine shows it: ``YYYY-MM-DD HH:MM:SS[.fff]``."""
-    ms = int(_serial_ms(serial, date1904)) + _EPOCH_1899_MS
-    days, in_day = divmod(ms, _DAY_MS)
-    year, month, day = _civil(days)
-    if abs(year) > 262_000:  # beyond chrono's range: calamine gives no value
-        return None
-    secs, frac = divmod(in_day, 1000)
-    text = f"{year:04d}" if 0 <= year <= 9999 else f"{year:+05d}"
-    text += f"-{month:02d}-{day:02d} {secs // 3600:02d}:{secs // 60 % 60:02d}:{secs % 60:02d}"
-    return text + (f".{frac:03d}" if frac else "")
-
-
-def is_date_format(code: str) -> bool:
-    """Whether a custom number format shows a date, time or duration (calamine's test).
-
-    Only the first section counts; text in quotes, escaped characters and bracketed parts
-    (colours, conditions, locales) are skipped, except ``[h]``/``[m]``/``[s]`` durations.
-    """
-    escaped = in_quote = after_a = False
-    brackets = 0
-    prev = " "
-    elapsed = False
-    for ch in code:
-        if escaped:
-            escaped = False
-        elif ch in "_\\":
-            escaped = True
-        elif in_quote:
-            in_quote = ch != '"'
-        elif ch == '"':
-            in_quote = True
-        elif ch == ";":
-            return False
-        elif ch == "[":
-            brackets += 1
-        elif ch == "]":
-            if brackets == 1 and elapsed:
-                return True
-            brackets = max(brackets - 1, 0)
-        elif brackets == 0 and not after_a and ch in "aA":
-            after_a = True
-        elif (brackets == 0 and after_a and ch in "pmPM/") or (
-            brackets == 0 and not after_a and ch in "dmhysDMHYS"
-        ):
-            return True
-        elif not (elapsed and ch.lower() == prev.lower()):
-            elapsed = prev == "[" and ch in "mhsMHS"
-        prev = ch
-    return False
 
 
 # --- the workbook's parts ----------------------------------------------------------------------
@@ -235,7 +158,7 @@ class XlsxWorkbook:
         dated = set()
         for i, xf in enumerate(xfs.iter(f"{_M}xf") if xfs is not None else ()):
             fmt = int(xf.get("numFmtId", "0"))
-            if is_date_format(custom[fmt]) if fmt in custom else fmt in _BUILTIN_DATE_FORMATS:
+            if is_date_format(custom[fmt]) if fmt in custom else fmt in BUILTIN_DATE_FORMATS:
                 dated.add(i)
         return frozenset(dated)
 
@@ -654,10 +577,10 @@ class _CellReader:
         """Date serials to text, whole columns at once; unusual ones one by one."""
         values = pc.cast(serials, pa.float64()).to_numpy()
         if self.book.date1904:
-            values = values + _1904_OFFSET
+            values = values + OFFSET_1904
         values = np.where(values < 60.0, values + 1.0, values)
-        scaled = values * _DAY_MS
-        ms = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64) + _EPOCH_1899_MS
+        scaled = values * DAY_MS
+        ms = (np.sign(scaled) * np.floor(np.abs(scaled) + 0.5)).astype(np.int64) + EPOCH_1899_MS
         # Years 1000-9999 and whole seconds go through arrow; the rest (rare) one by one.
         lo, hi = -30610224000000, 253402300800000  # 1000-01-01, 10000-01-01
         usual = (ms >= lo) & (ms < hi) & (ms % 1000 == 0)
