@@ -9,15 +9,15 @@ row references and counts only.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pyarrow as pa
-import pyarrow.compute
+import pyarrow.compute as pc
 
 from steward.errors import InputFileError, Location, UserError
+from steward.returns.reader import file_sha256
 from steward.returns.validate import ValidatedReturn
 from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES, LocalAuthority
 from steward.workspace import Workspace
@@ -141,7 +141,9 @@ class IngestRun:
             return ingest_cin(self, path, submission_id)
         if kind == "ssda903":
             return ingest_ssda903(self, path, submission_id)
-        reading = read_return(path, local_authorities=self.local_authorities)
+        reading = read_return(
+            path, local_authorities=self.local_authorities, submission_id=submission_id
+        )
         validated = validate(reading)
         tables = {
             vt.table.name: pseudonymise_table(
@@ -204,7 +206,7 @@ class IngestRun:
                 kept[name] = table
                 continue
             mask = pa.array(gone, pa.bool_()).take(pids.indices)
-            kept[name] = table.filter(pa.compute.invert(mask.fill_null(False)))
+            kept[name] = table.filter(pc.invert(mask.fill_null(False)))
         return kept
 
     def record_loaded(
@@ -277,14 +279,6 @@ def erased_digests(engine: object) -> frozenset[str]:
     assert isinstance(engine, Engine)
     with session_scope(engine) as session:
         return frozenset(tombstones(session))
-
-
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(1024 * 1024):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def study_local_authorities(workspace: Workspace) -> tuple[LocalAuthority, ...]:

@@ -65,7 +65,8 @@ class ReturnReading:
     decisions: list[str]
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """SHA-256 of a file's bytes, read in 1 MiB blocks: the id of a submitted return."""
     digest = hashlib.sha256()
     with path.open("rb") as fh:
         while block := fh.read(1024 * 1024):
@@ -127,8 +128,11 @@ def read_return(
     path: Path,
     *,
     local_authorities: Sequence[LocalAuthority] = NWD_LOCAL_AUTHORITIES,
+    submission_id: str | None = None,
 ) -> ReturnReading:
     """Read one submitted return: check the file, detect its tables, LA and month, normalise.
+
+    ``submission_id`` is the file's SHA-256 when the caller has already hashed it.
 
     Raises ``InputFileError`` for a file that is not a safe xlsx/CSV, holds no recognisable
     table, or comes from an LA not in ``local_authorities``.
@@ -170,7 +174,7 @@ def read_return(
         tables.append(reading)
     return ReturnReading(
         path=path,
-        submission_id=_sha256(path),
+        submission_id=submission_id or file_sha256(path),
         la_code=identity.la.code,
         return_type=return_type,
         return_month=identity.return_month,
