@@ -155,11 +155,10 @@ def _periods(episodes: pa.Table) -> pa.Table:
     import duckdb
 
     con = duckdb.connect()
-    renamed = episodes.rename_columns(
-        ["DECOM" if c == "episode_start_date" else "DEC" if c == "episode_end_date"
-         else "RNE" if c == "reason_new_episode" else "LS" if c == "legal_status" else c
-         for c in episodes.column_names]
-    )  # fmt: skip
+    # The periods SQL speaks SSDA903's own column names.
+    raw_names = {"episode_start_date": "DECOM", "episode_end_date": "DEC",
+                 "reason_new_episode": "RNE", "legal_status": "LS"}  # fmt: skip
+    renamed = episodes.rename_columns([raw_names.get(c, c) for c in episodes.column_names])
     con.register("episodes", renamed)
     periods = con.sql(periods_of_care_sql("episodes", child='"child_pid"')).to_arrow_table()
     first = episodes.slice(0, 1)
