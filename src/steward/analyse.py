@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,13 +64,13 @@ class AnalysisRun:
         return self.models[0]
 
 
-def _atomic(path: Path, write: object) -> Path:
+def _atomic(path: Path, write: Callable[[Path], object]) -> Path:
     """Write through ``write(tmp_path)`` then rename, so a reader never sees half a file."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=path.suffix)
     os.close(fd)
     try:
-        write(Path(tmp))  # type: ignore[operator]
+        write(Path(tmp))
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
