@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import duckdb
+import pandas as pd
 import pyarrow as pa
 
 from steward.errors import EngineError, Location
@@ -74,3 +75,40 @@ def child_index_sql(table: str) -> str:
     """An ART index on ``child_pid``: rights requests look one person up in tens of millions of
     rows, which a scan would take seconds over (Spark, scanning in parallel, has no indexes)."""
     return f'CREATE INDEX IF NOT EXISTS "ix_{table}_child_pid" ON "{table}" ("child_pid")'
+
+
+class DuckDbSql:
+    """:class:`steward.store.sql.SqlEngine` over a DuckDB connection (the research store's)."""
+
+    dialect = DIALECT
+
+    def __init__(self, con: duckdb.DuckDBPyConnection) -> None:
+        self.con = con
+
+    def execute(self, sql: str) -> None:
+        self.con.execute(sql)
+
+    def arrow(self, sql: str) -> pa.Table:
+        return self.con.sql(sql).to_arrow_table()
+
+    def frame(self, sql: str) -> pd.DataFrame:
+        return self.con.execute(sql).df()
+
+    def register(self, name: str, data: pd.DataFrame | pa.Table) -> None:
+        staged = f"{name}_staged"
+        self.con.register(staged, data)
+        try:
+            self.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS SELECT * FROM "{staged}"')
+        finally:
+            self.con.unregister(staged)
+
+    def temp_table(self, name: str, select_sql: str) -> None:
+        self.con.execute(f'CREATE OR REPLACE TEMP TABLE "{name}" AS {select_sql}')
+
+    def has_relation(self, name: str) -> bool:
+        found = self.con.execute(
+            "SELECT 1 FROM duckdb_tables() WHERE table_name = ? "
+            "UNION ALL SELECT 1 FROM duckdb_views() WHERE view_name = ?",
+            [name, name],
+        ).fetchall()
+        return bool(found)

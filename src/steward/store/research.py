@@ -251,3 +251,8 @@ class ResearchStore:
 
     def checkpoint(self) -> None:
         engine.checkpoint(self.con)
+
+    @property
+    def sql(self) -> engine.DuckDbSql:
+        """The store as a :class:`steward.store.sql.SqlEngine`, for query-building steps."""
+        return engine.DuckDbSql(self.con)
