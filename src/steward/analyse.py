@@ -217,7 +217,7 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
             fix="Ingest returns first: 'steward ingest PATH' (or run 'steward demo').",
         )
     with ResearchStore.open(workspace) as store:
-        cohort = build_cohort(store.con, study)
+        cohort = build_cohort(store.sql, study)
     timings["cohort"] = time.perf_counter() - start
     audit = workspace_audit_log(workspace)
     audit.record(

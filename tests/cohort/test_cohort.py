@@ -28,7 +28,7 @@ def _reference_tables(store: ResearchStore) -> dict[str, pd.DataFrame]:
 def test_sql_cohort_matches_the_reference(tiny_workspace: Path) -> None:
     study = load_study("no_wrong_door")
     with ResearchStore.open(open_workspace(tiny_workspace)) as store:
-        cohort = build_cohort(store.con, study)
+        cohort = build_cohort(store.sql, study)
         reference = build_cohort_reference(_reference_tables(store), study)
     pd.testing.assert_frame_equal(
         cohort.flow.reset_index(drop=True), reference.flow.reset_index(drop=True), check_dtype=False
@@ -43,7 +43,7 @@ def test_sql_cohort_matches_the_reference(tiny_workspace: Path) -> None:
 
 def test_flow_reconciles(tiny_workspace: Path) -> None:
     with ResearchStore.open(open_workspace(tiny_workspace)) as store:
-        flow = build_cohort(store.con, load_study("no_wrong_door")).flow
+        flow = build_cohort(store.sql, load_study("no_wrong_door")).flow
     removed = flow.drop(columns=["la_code", "rows_in", "restricted_or_objected"]).sum(axis=1)
     assert (removed == flow["rows_in"]).all()
     assert flow["dob_after_referral"].sum() > 0  # the synthetic mess includes such rows
@@ -53,11 +53,11 @@ def test_restricted_and_objecting_children_drop_out(tiny_workspace: Path) -> Non
     study = load_study("no_wrong_door")
     ws = open_workspace(tiny_workspace)
     with ResearchStore.open(ws) as store:
-        before = build_cohort(store.con, study)
+        before = build_cohort(store.sql, study)
         restricted, objected = before.data["child_pid"].iloc[:2]
         store.flag_subject(restricted, "restricted", request_id="REQ-1")
         store.flag_subject(objected, "objected", request_id="REQ-2")
-        after = build_cohort(store.con, study)
+        after = build_cohort(store.sql, study)
         reference = build_cohort_reference(_reference_tables(store), study)
     pd.testing.assert_frame_equal(
         after.flow.reset_index(drop=True), reference.flow.reset_index(drop=True), check_dtype=False
@@ -71,7 +71,7 @@ def test_restricted_and_objecting_children_drop_out(tiny_workspace: Path) -> Non
 def test_secondary_outcomes(tiny_workspace: Path) -> None:
     study = load_study("no_wrong_door")
     with ResearchStore.open(open_workspace(tiny_workspace)) as store:
-        cohort = build_cohort(store.con, study)
+        cohort = build_cohort(store.sql, study)
         cps = store.current("dr2_cp").to_pandas(date_as_object=True)
         referrals = store.current("dr2_referrals").to_pandas(date_as_object=True)
         closures = store.current("dr3_cin_closures").to_pandas(date_as_object=True)

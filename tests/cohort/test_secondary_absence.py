@@ -53,7 +53,7 @@ def test_absence_in_the_academic_year_after_referral(tmp_path: Path) -> None:
             "la_code": ["926"] * 3, "child_pid": ["a", "b", "c"], "referral_pid": ["r1", "r2", "r3"],
             "referral_date": [dt.date(2020, 10, 5), dt.date(2021, 2, 1), dt.date(2021, 1, 1)],
         })  # fmt: skip
-        result = build_secondary(store.con, index, OUTCOMES)
+        result = build_secondary(store.sql, index, OUTCOMES)
     values = result.values.set_index("child_pid")
     assert result.skipped == {}
     assert values.loc["a", "absence"] == 0.10 and values.loc["a", "persistent"] == 1
@@ -65,5 +65,5 @@ def test_absence_skipped_without_the_extract(tmp_path: Path) -> None:
     with ResearchStore(tmp_path / "store.duckdb") as store:
         index = pd.DataFrame({"la_code": ["926"], "child_pid": ["a"], "referral_pid": ["r"],
                               "referral_date": [dt.date(2021, 1, 1)]})  # fmt: skip
-        result = build_secondary(store.con, index, OUTCOMES)
+        result = build_secondary(store.sql, index, OUTCOMES)
     assert "secure research service" in result.skipped["absence"]

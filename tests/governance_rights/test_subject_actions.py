@@ -136,7 +136,7 @@ def test_restriction_and_objection_drop_out_of_the_cohort(
 ) -> None:
     study = load_study("no_wrong_door")
     with ResearchStore.open(workspace) as store:
-        before = set(build_cohort(store.con, study).data["child_pid"])
+        before = set(build_cohort(store.sql, study).data["child_pid"])
     restricted, objecting = [c for c in children if c.pid in before][:2]
     ref_r = _located(engine, dpo, keys, workspace, restricted, ["restriction"])
     ref_o = _located(engine, dpo, keys, workspace, objecting, ["object"])
@@ -144,7 +144,7 @@ def test_restriction_and_objection_drop_out_of_the_cohort(
         restrict(session, dpo, store, ref_r, reason="accuracy contested")
         object_to_processing(session, dpo, store, ref_o)
     with ResearchStore.open(workspace) as store:
-        after = set(build_cohort(store.con, study).data["child_pid"])
+        after = set(build_cohort(store.sql, study).data["child_pid"])
         current = set(store.current("dr2_referrals").column("child_pid").to_pylist())
     assert restricted.pid not in after and objecting.pid not in after
     assert restricted.pid not in current and objecting.pid not in current

@@ -16,22 +16,30 @@ Rules, all taken from the study definition:
   event or the end of follow-up;
 - ``open_cpp``: a child protection plan started in the 12 months before or 45 days after the
   referral (DR2 carries no plan end dates);
+- the events come from the study's ``sources`` (evaluation or statutory returns) through the
+  relations of :mod:`.sources`, so these rules are written once;
 - children flagged restricted, objected or erased in ``subject_flags`` never reach the builder
   (the store's current views leave them out); the flow's ``restricted_or_objected`` counts them
   per LA from the flags and the bare pseudonyms alone, before ``rows_in``, which therefore
   reconciles with the steps after it.
+
+The queries are written in DuckDB's dialect and run on any :class:`~steward.store.sql.SqlEngine`
+(DuckDB, or Spark through sqlglot): joins and aggregates rather than correlated subqueries,
+dates cast back to DATE after interval arithmetic, explicit orderings.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-import duckdb
 import pandas as pd
+import pyarrow as pa
 
 from steward.cohort.secondary import build_secondary
+from steward.cohort.sources import create_sources
 from steward.returns.codes import ETHNICITY_GROUP_MISSING as MISSING_GROUP
 from steward.returns.codes import ETHNICITY_GROUPS
+from steward.store.sql import SqlEngine
 from steward.study.definition import StudyDefinition
 
 FLOW_STEPS = (
@@ -54,130 +62,147 @@ class Cohort:
     secondary_skipped: dict[str, str] = field(default_factory=dict)  # outcome -> why not built
 
 
-def _study_tables(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> None:
-    las = pd.DataFrame(
-        {
-            "la_code": [la.code for la in study.local_authorities],
-            "la_name": [la.name for la in study.local_authorities],
-            "go_live": [la.go_live for la in study.local_authorities],
-            "readiness": [la.readiness for la in study.local_authorities],
-            "in_primary_analysis": [la.in_primary_analysis for la in study.local_authorities],
-        }
+def _study_tables(sql: SqlEngine, study: StudyDefinition) -> None:
+    las = study.local_authorities
+    sql.register(
+        "study_las",
+        pa.table(
+            {
+                "la_code": pa.array([la.code for la in las], pa.string()),
+                "la_name": pa.array([la.name for la in las], pa.string()),
+                "go_live": pa.array([la.go_live for la in las], pa.date32()),
+                "readiness": pa.array([la.readiness for la in las], pa.string()),
+                "in_primary_analysis": pa.array([la.in_primary_analysis for la in las], pa.bool_()),
+            }
+        ),
     )
-    periods = pd.DataFrame(
-        {
-            "wedge": [p.name for p in study.periods],
-            "p_start": [p.start for p in study.periods],
-            "p_end": [p.end for p in study.periods],
-        }
+    sql.register(
+        "study_periods",
+        pa.table(
+            {
+                "wedge": pa.array([p.name for p in study.periods], pa.string()),
+                "p_start": pa.array([p.start for p in study.periods], pa.date32()),
+                "p_end": pa.array([p.end for p in study.periods], pa.date32()),
+            }
+        ),
     )
-    groups = pd.DataFrame(
-        {"ethnicity": list(ETHNICITY_GROUPS), "ethnicity_group": list(ETHNICITY_GROUPS.values())}
+    sql.register(
+        "ethnicity_groups",
+        pa.table(
+            {
+                "ethnicity": pa.array(list(ETHNICITY_GROUPS), pa.string()),
+                "ethnicity_group": pa.array(list(ETHNICITY_GROUPS.values()), pa.string()),
+            }
+        ),
     )
-    con.register("study_las_df", las)
-    con.register("study_periods_df", periods)
-    con.register("ethnicity_groups_df", groups)
-    con.execute("CREATE OR REPLACE TEMP TABLE study_las AS SELECT * FROM study_las_df")
-    con.execute("CREATE OR REPLACE TEMP TABLE study_periods AS SELECT * FROM study_periods_df")
-    con.execute(
-        "CREATE OR REPLACE TEMP TABLE ethnicity_groups AS SELECT * FROM ethnicity_groups_df"
-    )
+
+
+def _age_months(day: str, birth: str) -> str:
+    return f"((year({day}) - year({birth})) * 12 + (month({day}) - month({birth})))"
 
 
 def _rows_sql(study: StudyDefinition) -> str:
     """Every referral row of the study's LAs with the flags the flow counts."""
     e = study.eligibility.age_years
+    age = _age_months("r.referral_date", "r.birth_month_start")
     return f"""
     WITH r AS (
         SELECT r.*, CAST(r.birth_year_month || '-01' AS DATE) AS birth_month_start
-        FROM dr2_referrals_current r JOIN study_las USING (la_code)
+        FROM cohort_referrals r JOIN study_las l ON l.la_code = r.la_code
         WHERE r.referral_date IS NOT NULL
     ), firsts AS (
         SELECT la_code, child_pid, min(referral_date) AS first_referral_date
         FROM r GROUP BY la_code, child_pid
     )
     SELECT r.*, f.first_referral_date,
-        (year(r.referral_date) - year(r.birth_month_start)) * 12
-            + (month(r.referral_date) - month(r.birth_month_start)) AS age_months,
+        {age} AS age_months,
         r.birth_year_month IS NULL AS f_missing_dob,
         r.birth_month_start > r.referral_date AS f_dob_after_referral,
         NOT (r.referral_date BETWEEN DATE '{study.trial_period.start}'
                                  AND DATE '{study.trial_period.end}') AS f_outside_window,
-        NOT (((year(r.referral_date) - year(r.birth_month_start)) * 12
-              + (month(r.referral_date) - month(r.birth_month_start)))
-             BETWEEN {e.min * 12} AND {e.max * 12 + 11}) AS f_outside_age,
+        NOT ({age} BETWEEN {e.min * 12} AND {e.max * 12 + 11}) AS f_outside_age,
         r.referral_date > f.first_referral_date AS f_not_first
-    FROM r JOIN firsts f USING (la_code, child_pid)
+    FROM r JOIN firsts f ON f.la_code = r.la_code AND f.child_pid = r.child_pid
     """
 
 
-def build_cohort(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Cohort:
-    """Build the analysis dataset and its flow from the store behind ``con``."""
-    _study_tables(con, study)
-    con.execute(f"CREATE OR REPLACE TEMP TABLE cohort_rows AS {_rows_sql(study)}")
-    flow = con.execute(
-        """
-        SELECT la_code,
-            count(*) AS rows_in,
-            count(*) FILTER (WHERE f_missing_dob) AS missing_dob,
-            count(*) FILTER (WHERE NOT f_missing_dob AND f_dob_after_referral) AS dob_after_referral,
-            count(*) FILTER (WHERE NOT f_missing_dob AND NOT f_dob_after_referral
-                             AND f_outside_window) AS outside_window,
-            count(*) FILTER (WHERE NOT f_missing_dob AND NOT f_dob_after_referral
-                             AND NOT f_outside_window AND f_outside_age) AS outside_age,
-            count(*) FILTER (WHERE NOT f_missing_dob AND NOT f_dob_after_referral
-                             AND NOT f_outside_window AND NOT f_outside_age) AS candidate_rows,
-            count(DISTINCT child_pid) FILTER (WHERE NOT f_missing_dob AND NOT f_dob_after_referral
-                             AND NOT f_outside_window AND NOT f_outside_age
-                             AND NOT f_not_first) AS analysed
-        FROM cohort_rows GROUP BY la_code ORDER BY la_code
-        """
-    ).df()
-    flagged = con.execute(
-        f"""
-        SELECT r.la_code, count(DISTINCT r.child_pid) AS restricted_or_objected
-        FROM dr2_referrals r JOIN study_las USING (la_code)
-        WHERE r.child_pid IN (SELECT child_pid FROM subject_flags WHERE flag IN {EXCLUDING_FLAGS!r})
-        GROUP BY r.la_code
-        """
-    ).df()
-    flow = flow.merge(flagged, on="la_code", how="left").fillna({"restricted_or_objected": 0})
-    flow["restricted_or_objected"] = flow["restricted_or_objected"].astype("int64")
-    flow["not_first_referral"] = flow["candidate_rows"] - flow["analysed"]
-    flow = flow[["la_code", *FLOW_STEPS]]
+_KEPT = "NOT f_missing_dob AND NOT f_dob_after_referral"
+_IN_WINDOW = f"{_KEPT} AND NOT f_outside_window"
+_CANDIDATE = f"{_IN_WINDOW} AND NOT f_outside_age"
+_FLOW_SQL = f"""
+    SELECT la_code,
+        count(*) AS rows_in,
+        count(CASE WHEN f_missing_dob THEN 1 END) AS missing_dob,
+        count(CASE WHEN NOT f_missing_dob AND f_dob_after_referral THEN 1 END)
+            AS dob_after_referral,
+        count(CASE WHEN {_KEPT} AND f_outside_window THEN 1 END) AS outside_window,
+        count(CASE WHEN {_IN_WINDOW} AND f_outside_age THEN 1 END) AS outside_age,
+        count(CASE WHEN {_CANDIDATE} THEN 1 END) AS candidate_rows,
+        count(DISTINCT CASE WHEN {_CANDIDATE} AND NOT f_not_first THEN child_pid END) AS analysed
+    FROM cohort_rows GROUP BY la_code ORDER BY la_code
+"""
+_FLAGGED_SQL = f"""
+    SELECT h.la_code, count(DISTINCT h.child_pid) AS restricted_or_objected
+    FROM cohort_referral_history h
+    JOIN study_las l ON l.la_code = h.la_code
+    JOIN (SELECT DISTINCT child_pid FROM subject_flags
+          WHERE flag IN ({", ".join(f"'{f}'" for f in EXCLUDING_FLAGS)})) s
+      ON s.child_pid = h.child_pid
+    GROUP BY h.la_code ORDER BY h.la_code
+"""
 
+
+def _flow(sql: SqlEngine) -> pd.DataFrame:
+    flow = sql.frame(_FLOW_SQL)
+    flagged = sql.frame(_FLAGGED_SQL)
+    flow = flow.merge(flagged, on="la_code", how="left").fillna({"restricted_or_objected": 0})
+    for column in flow.columns.drop("la_code"):
+        flow[column] = flow[column].astype("int64")
+    flow["not_first_referral"] = flow["candidate_rows"] - flow["analysed"]
+    return flow[["la_code", *FLOW_STEPS]]
+
+
+def _data_sql(study: StudyDefinition) -> str:
     horizon = study.outcome.within_months
     censor_age = study.outcome.censor_at_age_years
-    eth_case = f"coalesce(g.ethnicity_group, '{MISSING_GROUP}')"
-    data = con.execute(
-        f"""
+    same_child = "{a}.la_code = {b}.la_code AND {a}.child_pid = {b}.child_pid"
+    return f"""
         WITH index_rows AS (
-            SELECT * FROM cohort_rows
-            WHERE NOT (f_missing_dob OR f_dob_after_referral OR f_outside_window
-                       OR f_outside_age OR f_not_first)
             -- ties on the first referral date count once: keep one row per child
-            QUALIFY row_number() OVER (PARTITION BY la_code, child_pid
-                                       ORDER BY referral_pid, source_row) = 1
-        ), care AS (
-            SELECT la_code, child_pid, poc_start_date AS care_start FROM dr3_periods_of_care_current
-            UNION
-            SELECT la_code, child_pid, cla_start_date FROM dr2_cla_current
+            SELECT * FROM (
+                SELECT c.*, row_number() OVER (
+                    PARTITION BY la_code, child_pid
+                    ORDER BY referral_pid NULLS LAST, source_row NULLS LAST) AS tie_rank
+                FROM cohort_rows c
+                WHERE NOT (f_missing_dob OR f_dob_after_referral OR f_outside_window
+                           OR f_outside_age OR f_not_first)
+            ) ranked WHERE tie_rank = 1
         ), data_end AS (
             SELECT la_code, last_day(max(return_month)) AS data_end FROM submissions
             GROUP BY la_code
+        ), first_care AS (
+            SELECT i.la_code, i.child_pid, min(c.care_start) AS first_care_start
+            FROM index_rows i JOIN cohort_care_starts c
+              ON {same_child.format(a="c", b="i")} AND c.care_start >= i.referral_date
+            GROUP BY i.la_code, i.child_pid
+        ), open_cpp AS (
+            SELECT DISTINCT i.la_code, i.child_pid
+            FROM index_rows i JOIN cohort_cp_starts p
+              ON {same_child.format(a="p", b="i")}
+             AND p.cpp_start_date BETWEEN CAST(i.referral_date - INTERVAL 365 DAY AS DATE)
+                                      AND CAST(i.referral_date + INTERVAL 45 DAY AS DATE)
         ), followed AS (
             SELECT i.*,
-                least(i.referral_date + INTERVAL {horizon} MONTH,
-                      i.birth_month_start + INTERVAL {censor_age} YEAR,
-                      d.data_end + INTERVAL 1 DAY)::DATE AS followup_end,
-                (SELECT min(c.care_start) FROM care c
-                 WHERE c.la_code = i.la_code AND c.child_pid = i.child_pid
-                   AND c.care_start >= i.referral_date) AS first_care_start,
-                EXISTS (SELECT 1 FROM dr2_cp_current p
-                        WHERE p.la_code = i.la_code AND p.child_pid = i.child_pid
-                          AND p.cpp_start_date BETWEEN i.referral_date - INTERVAL 365 DAY
-                                                   AND i.referral_date + INTERVAL 45 DAY) AS open_cpp
-            FROM index_rows i LEFT JOIN data_end d USING (la_code)
+                CAST(least(CAST(i.referral_date + INTERVAL {horizon} MONTH AS DATE),
+                           CAST(i.birth_month_start + INTERVAL {censor_age} YEAR AS DATE),
+                           CAST(d.data_end + INTERVAL 1 DAY AS DATE)) AS DATE) AS followup_end,
+                CAST(i.referral_date + INTERVAL {horizon} MONTH AS DATE) AS horizon_end,
+                fc.first_care_start,
+                o.child_pid IS NOT NULL AS open_cpp
+            FROM index_rows i
+            LEFT JOIN data_end d ON d.la_code = i.la_code
+            LEFT JOIN first_care fc ON {same_child.format(a="fc", b="i")}
+            LEFT JOIN open_cpp o ON {same_child.format(a="o", b="i")}
         )
         SELECT
             f.child_pid,
@@ -190,47 +215,55 @@ def build_cohort(con: duckdb.DuckDBPyConnection, study: StudyDefinition) -> Coho
             f.age_months AS age_months_at_referral,
             CASE WHEN f.age_months < 168 THEN '12-13'
                  WHEN f.age_months < 192 THEN '14-15' ELSE '16-17' END AS age_group,
-            (f.referral_date >= l.go_live)::INTEGER AS treatment_group,
+            CAST(f.referral_date >= l.go_live AS INTEGER) AS treatment_group,
             CASE WHEN f.referral_date >= l.go_live
                  THEN (year(f.referral_date) - year(l.go_live)) * 12
                       + month(f.referral_date) - month(l.go_live)
-                      - (day(f.referral_date) < day(l.go_live))::INTEGER
+                      - CAST(day(f.referral_date) < day(l.go_live) AS INTEGER)
                  ELSE 0 END AS months_since_go_live,
             p.wedge,
-            (f.referral_date < l.go_live
-             AND f.referral_date >= l.go_live - INTERVAL {study.cross_contamination_days} DAY
-            )::INTEGER AS cross_contamination,
-            (f.first_care_start IS NOT NULL AND f.first_care_start < f.followup_end)::INTEGER
-                AS cla_status,
-            ((f.first_care_start IS NULL OR f.first_care_start >= f.followup_end)
-             AND f.followup_end < (f.referral_date + INTERVAL {horizon} MONTH)::DATE)::INTEGER
-                AS is_censored,
+            CAST(f.referral_date < l.go_live
+                 AND f.referral_date >= CAST(l.go_live - INTERVAL {study.cross_contamination_days}
+                                             DAY AS DATE) AS INTEGER) AS cross_contamination,
+            CAST(f.first_care_start IS NOT NULL AND f.first_care_start < f.followup_end
+                 AS INTEGER) AS cla_status,
+            CAST((f.first_care_start IS NULL OR f.first_care_start >= f.followup_end)
+                 AND f.followup_end < f.horizon_end AS INTEGER) AS is_censored,
             date_diff('day', f.referral_date,
                       CASE WHEN f.first_care_start < f.followup_end THEN f.first_care_start
                            ELSE f.followup_end END) AS time_at_risk_days,
             nullif(f.gender, 'U') AS gender,  -- not recorded: missing, so models leave it out
             f.ethnicity,
-            {eth_case} AS ethnicity_group,
-            f.disabled::INTEGER AS disabled,
-            f.uasc::INTEGER AS uasc,
+            coalesce(g.ethnicity_group, '{MISSING_GROUP}') AS ethnicity_group,
+            CAST(f.disabled AS INTEGER) AS disabled,
+            CAST(f.uasc AS INTEGER) AS uasc,
             CASE WHEN f.previous_cpp IS NULL OR f.previous_cpp = 0 THEN '0'
                  WHEN f.previous_cpp >= 3 THEN '3+' ELSE CAST(f.previous_cpp AS VARCHAR) END
                 AS previous_cpp_group,
-            f.referral_nfa::INTEGER AS referral_nfa,
-            f.open_cpp::INTEGER AS open_cpp,
+            CAST(f.referral_nfa AS INTEGER) AS referral_nfa,
+            CAST(f.open_cpp AS INTEGER) AS open_cpp,
             m.cla_rate_per_10k, m.prop_white_british, m.sw_turnover_rate_fte
         FROM followed f
-        JOIN study_las l USING (la_code)
+        JOIN study_las l ON l.la_code = f.la_code
         LEFT JOIN study_periods p ON f.referral_date BETWEEN p.p_start AND p.p_end
         LEFT JOIN ethnicity_groups g ON g.ethnicity = f.ethnicity
-        LEFT JOIN dr1_monthly_current m
-            ON m.la_code = f.la_code AND m.month = date_trunc('month', f.referral_date)
+        LEFT JOIN cohort_monthly m
+            ON m.la_code = f.la_code
+           AND m.month = CAST(date_trunc('month', f.referral_date) AS DATE)
         ORDER BY local_authority, child_pid
         """
-    ).df()
+
+
+def build_cohort(sql: SqlEngine, study: StudyDefinition) -> Cohort:
+    """Build the analysis dataset and its flow from the store behind ``sql``."""
+    _study_tables(sql, study)
+    create_sources(sql, study.sources)
+    sql.temp_table("cohort_rows", _rows_sql(study))
+    flow = _flow(sql)
+    data = sql.frame(_data_sql(study))
     if not study.secondary_outcomes or data.empty:
         return Cohort(data=data, flow=flow)
     index = data.rename(columns={"local_authority": "la_code"})
-    secondary = build_secondary(con, index, study.secondary_outcomes)
+    secondary = build_secondary(sql, index, study.secondary_outcomes, sources=study.sources)
     data = data.merge(secondary.values, on="child_pid", how="left")
     return Cohort(data=data, flow=flow, secondary_skipped=secondary.skipped)

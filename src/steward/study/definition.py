@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from steward.errors import ConfigError, Location
 
+CohortSources = Literal["evaluation_returns", "statutory_returns"]
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
@@ -111,6 +113,9 @@ class StudyDefinition(_Strict):
     primary_la_indicator: str | None = None
     models: ModelSpec
     secondary_outcomes: list[SecondaryOutcome] = Field(default_factory=list)
+    # Which store tables the cohort reads: the evaluation's own returns (DR1-DR3) or the
+    # statutory returns every LA sends DfE (CIN census, SSDA903), for national studies.
+    sources: CohortSources = "evaluation_returns"
     sdc: SdcSettings = Field(default_factory=SdcSettings)
 
     @model_validator(mode="after")
