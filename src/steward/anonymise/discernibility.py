@@ -1,26 +1,38 @@
-"""Two-sided branch and bound for discernibility (DM) with record suppression.
+"""Branch and bound for discernibility (DM) with record suppression.
 
 With suppression DM is not monotone over the lattice, so every node that might beat the best
-one found must be looked at — unless a bound rules it out. Two bounds, both from a node's class
-sizes, cover the rest of the lattice from either side (``m`` is the smallest size a kept class
-can have, ``k`` under k-anonymity; ``n`` the number of records):
+one found must be looked at — unless a bound rules it out. ``m`` is the smallest size a kept
+class can have (``k`` under k-anonymity), ``n`` the number of records; the privacy models judge
+class sizes only, so a class inside a failing class fails too. DM charges a kept record its
+class size and a suppressed record ``n``. For a node Y between evaluated nodes X ≤ Y ≤ Z:
 
-* **upwards**: in any generalisation of node X, a record of an X-class of size ``s`` lies in a
-  class at least as large, and costs that size if kept (at least ``max(s, m)``) or ``n`` if
-  suppressed, so DM ≥ Σ s·max(s, m) over X's classes;
-* **downwards** (privacy models judged on class size, so a class inside a failing class fails):
-  in any specialisation of node Z, every record of a failing Z-class is suppressed (``n``) and
-  every other record costs at least ``m``, so DM ≥ u·n + (n − u)·m with ``u`` suppressed at Z.
+* a record's Y-class contains its X-class, and a kept class has at least ``m`` records, so a
+  record of an X-class of size ``s`` costs at least ``max(s, m)`` in Y, kept or suppressed
+  (``n`` ≥ both);
+* a record of a failing Z-class lies in a failing Y-class (it is inside the Z-class), so it is
+  suppressed in Y and costs ``n``; its X-class is inside that Z-class, so the first point
+  counted at most ``max(s_Z, m)`` for it.
 
-A node is skipped once a bound from an evaluated node exceeds the best DM found; ties are still
+Hence DM(Y) ≥ floor(X) + forced(Z) with floor(X) = Σ s·max(s, m) over X's classes and
+forced(Z) = Σ s·(n − max(s, m)) over Z's failing classes (both terms monotone: floor rises
+with generalisation, forced with specialisation). Each node keeps the largest floor of an
+evaluated node below it (at least n·m, every record costing m) and the largest forced charge of
+one above it, and is skipped once their sum exceeds the best DM found; ties are still
 evaluated, so the answer is the one the exhaustive order gives (less generalised, then first).
-A greedy descent from the top finds a good first solution, so the bounds bite early; then nodes
-are visited Flash-style: a path climbs from the lowest unresolved node and is bisected, so the
-boundaries of both pruned regions are found in a few checks per path.
+A node below a node that fails the suppression limit fails too (its failing classes split into
+failing classes), so its forced charge is infinite.
+
+The top node is evaluated first (the fallback answer under a time limit); then, in batches, the
+open nodes with the most open nodes both above and below them, since one evaluation can close
+both of its cones. The lattice is held as a matrix (the quasi-identifiers split in two groups),
+so a cone is the outer product of two small masks and the open nodes above and below every node
+are counted by two matrix products.
 """
 
 from __future__ import annotations
 
+import math
+import sys
 import time
 
 import numpy as np
@@ -28,6 +40,71 @@ import numpy as np
 from steward.anonymise.models import Check, ClassView
 from steward.anonymise.search import Lattice, SearchOutcome
 from steward.anonymise.sizes import ClassSizes
+
+# Nodes evaluated between two rankings of the open nodes (a ranking costs about one evaluation).
+_BATCH = 8
+# Count cones by matrix products up to this many rows plus columns; beyond, by prefix sums.
+_PRODUCT_LIMIT = 512
+_LARGEST = sys.float_info.max
+
+
+class LatticeGrid:
+    """The lattice as a matrix: rows are the levels of the first quasi-identifiers, columns those
+    of the rest (row-major, so node ``i`` is at ``divmod(i, columns)``).
+
+    ``row_up[a, b]`` says whether row ``b`` generalises row ``a`` (each level at least as high),
+    and likewise ``column_up``; a node's cone above is then ``row_up[a] ⊗ column_up[c]``.
+    """
+
+    def __init__(self, heights: list[int]) -> None:
+        self.shape = tuple(heights)
+        # The split that keeps both sides smallest.
+        split = min(
+            range(len(heights) + 1),
+            key=lambda j: max(math.prod(heights[:j]), math.prod(heights[j:])),
+        )
+        self.rows, self.columns = math.prod(heights[:split]), math.prod(heights[split:])
+        self.row_up = _order(heights[:split])
+        self.column_up = _order(heights[split:])
+        self.by_product = self.rows + self.columns <= _PRODUCT_LIMIT
+        if self.by_product:
+            self._row_up = self.row_up.astype(np.float32)
+            self._column_up = self.column_up.astype(np.float32)
+
+    def above(self, node: int) -> np.ndarray:
+        """Mask (rows × columns) of the node and every generalisation of it."""
+        row, column = divmod(node, self.columns)
+        return np.logical_and.outer(self.row_up[row], self.column_up[column])
+
+    def below(self, node: int) -> np.ndarray:
+        """Mask (rows × columns) of the node and every specialisation of it."""
+        row, column = divmod(node, self.columns)
+        return np.logical_and.outer(self.row_up[:, row], self.column_up[:, column])
+
+    def cone_counts(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """For every node, how many masked nodes lie above it and below it (itself included)."""
+        if self.by_product:
+            # float32 counts are exact below 2**24, far above _PRODUCT_LIMIT**2.
+            grid = mask.reshape(self.rows, self.columns).astype(np.float32)
+            above = self._row_up @ grid @ self._column_up.T
+            below = self._row_up.T @ grid @ self._column_up
+            return above.ravel(), below.ravel()
+        reverse = (slice(None, None, -1),) * len(self.shape)
+        below_grid = mask.reshape(self.shape).astype(np.int64)
+        above_grid = below_grid[reverse].copy()
+        for axis in range(len(self.shape)):
+            np.cumsum(below_grid, axis=axis, out=below_grid)
+            np.cumsum(above_grid, axis=axis, out=above_grid)
+        return above_grid[reverse].ravel(), below_grid.ravel()
+
+
+def _order(heights: list[int]) -> np.ndarray:
+    """``up[a, b]``: whether combination ``b`` of levels is at least combination ``a`` in each."""
+    if heights:
+        levels = np.indices(heights).reshape(len(heights), -1).T
+    else:
+        levels = np.zeros((1, 0), dtype=np.int64)
+    return np.all(levels[None, :, :] >= levels[:, None, :], axis=2)
 
 
 class DiscernibilitySearch:
@@ -46,63 +123,65 @@ class DiscernibilitySearch:
     ) -> None:
         self.class_sizes = sizes
         self.lattice = lattice
+        self.grid = LatticeGrid(lattice.heights)
         self.checks = checks
         self.n = n
         self.max_suppressed = max_suppressed
         self.min_class_size = max(1, min_class_size)
         self.deadline = time.perf_counter() + time_limit if time_limit else None
-        self.bound = np.zeros(lattice.size, dtype=np.float64)
+        # A large lattice is ranked less often: a ranking costs time in proportion to its size.
+        self.batch = max(_BATCH, lattice.size // 4096)
+        # The two parts of each node's lower bound (see the module notes), flat and as a matrix.
+        self.floor = np.full(lattice.size, float(n) * self.min_class_size)
+        self.forced = np.zeros(lattice.size, dtype=np.float64)
+        self._floor = self.floor.reshape(self.grid.rows, self.grid.columns)
+        self._forced = self.forced.reshape(self.grid.rows, self.grid.columns)
         self.done = np.zeros(lattice.size, dtype=bool)
         self.nodes_checked = 0
-        self.score = np.full(lattice.size, np.inf)
-        self._waiting: list[tuple[tuple[slice, ...], float]] = []
         self.best: int | None = None
         self.best_score = float("inf")
 
+    def _limit(self) -> float:
+        # A bound must not exceed the best DM; an infinite bound (below a failing node) rules a
+        # node out even before any node satisfies the models.
+        return min(self.best_score, _LARGEST)
+
     def _open(self, node: int) -> bool:
-        """Not yet evaluated, and not ruled out by a bound."""
-        return not self.done[node] and self.bound[node] <= self.best_score
+        """Not yet evaluated, and not ruled out by the bound."""
+        return not self.done[node] and self.floor[node] + self.forced[node] <= self._limit()
 
     def evaluate(self, node: int) -> None:
-        """Check one node, score it if it satisfies the models, and spread its two bounds."""
+        """Check one node, score it if it satisfies the models, and spread its bounds."""
         self.nodes_checked += 1
         self.done[node] = True
-        levels = self.lattice.levels[node]
-        sizes = self.class_sizes.sizes(node, levels)
-        level_list = levels.tolist()
+        sizes = self.class_sizes.sizes(node, self.lattice.levels[node])
         view = ClassView(sizes=sizes)
         kept = self.checks[0](view)
         for check in self.checks[1:]:
             kept &= check(view)
         kept_sizes = sizes[kept]
-        n, m = self.n, self.min_class_size
+        n = self.n
         suppressed = n - int(kept_sizes.sum())
-        upwards = float(np.dot(sizes, np.maximum(sizes, m)))
-        self._spread(tuple(slice(level, None) for level in level_list), upwards)
-        downwards = float(suppressed * n + (n - suppressed) * m)
-        self._spread(tuple(slice(0, level + 1) for level in level_list), downwards)
-        if suppressed > self.max_suppressed:
+        charged = np.maximum(sizes, self.min_class_size)
+        floor = float(np.dot(sizes, charged))
+        # Both parts only grow along the order (floor upwards, forced downwards), so a cone
+        # needs raising only when the node's own value rises.
+        if floor > self.floor[node]:
+            np.maximum(self._floor, floor, out=self._floor, where=self.grid.above(node))
+        failing = suppressed > self.max_suppressed
+        if suppressed:
+            if failing:
+                forced = math.inf
+            else:
+                outside = ~kept
+                forced = float(np.dot(sizes[outside], n - charged[outside]))
+            if forced > self.forced[node]:
+                np.maximum(self._forced, forced, out=self._forced, where=self.grid.below(node))
+        if failing:
             return
         score = float(np.dot(kept_sizes, kept_sizes)) + float(suppressed) * n
-        self.score[node] = score
         if score < self.best_score or (score == self.best_score and self._earlier(node)):
             self.best, self.best_score = node, score
-            # Bounds set aside may now rule nodes out.
-            waiting, self._waiting = self._waiting, []
-            for block, value in waiting:
-                self._spread(block, value)
-
-    def _spread(self, block: tuple[slice, ...], value: float) -> None:
-        """Raise the bound over a block of the lattice grid to ``value``.
-
-        A bound rules a node out only once it exceeds the best score, and the best score only
-        falls, so a bound that cannot do so yet is set aside until the best score falls below it.
-        """
-        if value <= self.best_score:
-            self._waiting.append((block, value))
-            return
-        grid = self.bound.reshape(self.lattice.shape)[block]
-        np.maximum(grid, value, out=grid)
 
     def _earlier(self, node: int) -> bool:
         # Ties go to the less generalised node, then to the first in lattice order.
@@ -114,75 +193,37 @@ class DiscernibilitySearch:
         return self.deadline is not None and time.perf_counter() > self.deadline
 
     def run(self) -> SearchOutcome:
-        """Evaluate paths until every node is evaluated or bounded out (or time runs out)."""
+        """Evaluate nodes until every node is evaluated or bounded out (or time runs out)."""
         # The top node first: with a time limit it is the fallback answer.
-        self._descend()
-        complete = not self._out_of_time()
-        for node in np.argsort(self.lattice.height_of, kind="stable"):
-            if not complete:
+        self.evaluate(self.lattice.size - 1)
+        complete = True
+        while complete:
+            batch = self._most_dividing()
+            if len(batch) == 0:
                 break
-            if self._open(int(node)):
-                complete = not self._out_of_time() and self._bisect(self._path_from(int(node)))
+            for node in batch.tolist():
+                if self._out_of_time():
+                    complete = False
+                    break
+                if self._open(node):
+                    self.evaluate(node)
         best = (
             tuple(int(x) for x in self.lattice.levels[self.best]) if self.best is not None else None
         )
         return SearchOutcome(best, self.best_score, self.nodes_checked, self.lattice.size, complete)
 
-    def _descend(self) -> None:
-        """Walk down from the top, always to the best satisfying child, while DM improves."""
-        node = self.lattice.size - 1
-        self.evaluate(node)
-        while self.best is not None and not self._out_of_time():
-            children = [c for c in self.lattice.children(node) if self._open(c)]
-            for child in children:
-                self.evaluate(child)
-            scores = [self.score[c] for c in children]
-            if not scores or min(scores) > self.best_score:
-                return
-            node = children[int(np.argmin(scores))]
+    def _most_dividing(self) -> np.ndarray:
+        """The open nodes to evaluate next, most promising first (empty when none is open).
 
-    def _path_from(self, node: int) -> list[int]:
-        """A greedy path upwards through open nodes, raising the least generalised
-        quasi-identifier (relative to its height) at each step."""
-        path = [node]
-        heights = self.lattice.heights
-        strides = [int(x) for x in self.lattice.strides]
-        levels = [int(x) for x in self.lattice.levels[node]]
-        # Plain Python on the hot path: scalar numpy indexing costs more than the work.
-        done, bound, best = self.done, self.bound, self.best_score
-        while True:
-            here = path[-1]
-            step_share, step_qi = 2.0, -1
-            for i, h in enumerate(heights):
-                raised = levels[i] + 1
-                if raised >= h:
-                    continue
-                parent = here + strides[i]
-                if done[parent] or bound[parent] > best:
-                    continue
-                share = raised / (h - 1)
-                if share < step_share:
-                    step_share, step_qi = share, i
-            if step_qi < 0:
-                return path
-            levels[step_qi] += 1
-            path.append(here + strides[step_qi])
-
-    def _bisect(self, path: list[int]) -> bool:
-        """Evaluate the middle of the path, then whatever of each half is still open.
-
-        Returns False when the time limit passed."""
-        pending = [path]
-        while pending:
-            part = pending.pop()
-            if not part:
-                continue
-            middle = len(part) // 2
-            node = part[middle]
-            if self._open(node):
-                if self._out_of_time():
-                    return False
-                self.evaluate(node)
-            pending.append([x for x in part[middle + 1 :] if self._open(x)])
-            pending.append([x for x in part[:middle] if self._open(x)])
-        return True
+        An evaluated node can close every open node above it (its floor) and below it (its
+        forced charge), so the nodes with the most open nodes on both sides go first: the
+        product of the two counts, which favours the middle of what is left open."""
+        is_open = ~self.done & (self.floor + self.forced <= self._limit())
+        nodes = np.flatnonzero(is_open)
+        if len(nodes) <= self.batch:
+            return nodes
+        above, below = self.grid.cone_counts(is_open)
+        # Cone counts include the node itself, so every open node has a positive priority.
+        priority = (above.astype(np.float64) * below)[nodes]
+        best = np.argpartition(-priority, self.batch - 1)[: self.batch]
+        return nodes[best[np.argsort(-priority[best], kind="stable")]]
