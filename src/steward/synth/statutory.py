@@ -199,7 +199,7 @@ class _CinChildren:
         out.append("</PreProceedingsandFGDM>")
 
 
-def _cin_header(la_code: str, collection_year: int) -> str:
+def cin_header(la_code: str, collection_year: int) -> str:
     return (
         '<?xml version="1.0" encoding="UTF-8"?>\n<Message><Header><CollectionDetails>'
         f"<Collection>CIN</Collection><Year>{collection_year}</Year>"
@@ -211,7 +211,7 @@ def _cin_header(la_code: str, collection_year: int) -> str:
     )
 
 
-def _atomic_target(path: Path) -> Path:
+def atomic_target(path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     return path.with_name(f".{path.name}.{os.getpid()}.tmp")
 
@@ -232,10 +232,10 @@ def write_cin_census(
     if children < 1:
         raise ValueError("a CIN census needs at least one child")
     draw = _CinChildren(la_code, collection_year, seed)
-    tmp = _atomic_target(path)
+    tmp = atomic_target(path)
     try:
         with tmp.open("w", encoding="utf-8", buffering=1 << 20) as fh:
-            fh.write(_cin_header(la_code, collection_year))
+            fh.write(cin_header(la_code, collection_year))
             block: list[str] = []
             for seq in range(1, children + 1):
                 block.append(draw.child(seq))
@@ -279,14 +279,14 @@ _OUTWARD = np.array(
 _INWARD_LETTERS = np.array(list("ABDEFGHJLNPQRSTUWXYZ"), dtype=object)
 
 
-def _dates(ordinals: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
+def ssda903_dates(ordinals: np.ndarray, present: np.ndarray | None = None) -> np.ndarray:
     text = _903_DAYS[np.clip(ordinals, _903_FIRST, _903_LAST) - _903_FIRST]
     if present is not None:
         text = np.where(present, text, "")
     return text
 
 
-def _postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
+def synthetic_postcodes(rng: np.random.Generator, n: int) -> np.ndarray:
     outward = _OUTWARD[rng.integers(0, len(_OUTWARD), n)]
     digit = rng.integers(1, 10, n).astype(str).astype(object)
     letters = _INWARD_LETTERS[rng.integers(0, 20, n)] + _INWARD_LETTERS[rng.integers(0, 20, n)]
@@ -310,7 +310,7 @@ def _903_block(rng: np.random.Generator, first_id: int, n: int) -> dict[str, pd.
     care_start = _903_CENSUS - in_care - gap
     age_at_start = rng.integers(1, np.maximum(2, 17 * 365 - in_care - gap))
     dob = care_start - age_at_start
-    dob_text = _dates(dob)
+    dob_text = ssda903_dates(dob)
     upn = np.where(
         rng.random(n) < 0.8,
         rng.choice(np.array(list(_UPN_LETTERS), dtype=object), n)
@@ -343,19 +343,19 @@ def _903_block(rng: np.random.Generator, first_id: int, n: int) -> dict[str, pd.
     episodes = pd.DataFrame(
         {
             "CHILD": ids[owner],
-            "DECOM": _dates(decom),
+            "DECOM": ssda903_dates(decom),
             "RNE": rne,
             "LS": _LS_MAIN[rng.integers(0, len(_LS_MAIN), n)][owner],
             "CIN": _CIN_NEED[rng.integers(0, len(_CIN_NEED), n)][owner],
             "PLACE": _PLACE[rng.integers(0, len(_PLACE), m)],
             "PLACE_PROVIDER": _PROVIDER[rng.integers(0, len(_PROVIDER), m)],
-            "DEC": _dates(dec, closed),
+            "DEC": ssda903_dates(dec, closed),
             "REC": np.where(closed, rec, ""),
             "REASON_PLACE_CHANGE": np.where(
                 closed & placement_change, _RPC[rng.integers(0, len(_RPC), m)], ""
             ),
-            "HOME_POST": np.where(rng.random(m) < 0.9, _postcodes(rng, m), ""),
-            "PL_POST": np.where(rng.random(m) < 0.85, _postcodes(rng, m), ""),
+            "HOME_POST": np.where(rng.random(m) < 0.9, synthetic_postcodes(rng, m), ""),
+            "PL_POST": np.where(rng.random(m) < 0.85, synthetic_postcodes(rng, m), ""),
             "URN": np.where(
                 rng.random(m) < 0.7, rng.integers(1_000_000, 9_999_999, m).astype(str), ""
             ),
@@ -368,7 +368,7 @@ def _903_block(rng: np.random.Generator, first_id: int, n: int) -> dict[str, pd.
             "CHILD": ids[uasc_rows],
             "SEX": sex[uasc_rows],
             "DOB": dob_text[uasc_rows],
-            "DUC": _dates(dob[uasc_rows] + 18 * 365),
+            "DUC": ssda903_dates(dob[uasc_rows] + 18 * 365),
         }
     )
     review_counts = rng.integers(0, 5, n)
@@ -385,7 +385,7 @@ def _903_block(rng: np.random.Generator, first_id: int, n: int) -> dict[str, pd.
         {
             "CHILD": ids[r_owner],
             "DOB": dob_text[r_owner],
-            "REVIEW": _dates(review_day),
+            "REVIEW": ssda903_dates(review_day),
             "REVIEW_CODE": np.array(s903.REVIEW_CODE, dtype=object)[
                 rng.integers(0, len(s903.REVIEW_CODE), len(r_owner))
             ],
@@ -404,8 +404,8 @@ def _903_block(rng: np.random.Generator, first_id: int, n: int) -> dict[str, pd.
             "CHILD": ids[mi_owner],
             "DOB": dob_text[mi_owner],
             "MISSING": np.array(["M", "A"], dtype=object)[rng.integers(0, 2, k)],
-            "MIS_START": _dates(mis_start),
-            "MIS_END": _dates(mis_end, mis_end <= _903_CENSUS),
+            "MIS_START": ssda903_dates(mis_start),
+            "MIS_END": ssda903_dates(mis_end, mis_end <= _903_CENSUS),
         }
     ).drop_duplicates(["CHILD", "MIS_START"])
     return {
@@ -438,7 +438,7 @@ def write_ssda903(folder: Path, *, children: int, la_code: str, seed: int) -> di
         raise ValueError("the SSDA903 tables need at least one child")
     folder.mkdir(parents=True, exist_ok=True)
     paths = {t: folder / f"{la_code}_{t}.csv" for t in _903_TABLES}
-    tmps = {t: _atomic_target(p) for t, p in paths.items()}
+    tmps = {t: atomic_target(p) for t, p in paths.items()}
     handles = {t: tmps[t].open("w", encoding="utf-8", newline="") for t in _903_TABLES}
     try:
         for number, block in enumerate(_blocks(children, seed)):
