@@ -21,6 +21,7 @@ OUT = Path(__file__).resolve().parent / ".out" / "analyse"
 
 
 def build_workspace(scale: str) -> Path:
+    from accounts import benchmark_researcher
     from steward.ingest import ingest
     from steward.synth import generate_returns
     from steward.workspace import init_workspace
@@ -32,7 +33,7 @@ def build_workspace(scale: str) -> Path:
     start = time.perf_counter()
     generate_returns(incoming, scale=scale, seed=7)  # type: ignore[arg-type]
     ws = init_workspace(ws_dir, key_dir=OUT / f"keys-{scale}")
-    summary = ingest(ws, [incoming])
+    summary = ingest(ws, [incoming], actor=benchmark_researcher(ws))
     print(f"built workspace: {summary.children:,} children in {time.perf_counter() - start:.0f} s")
     return ws_dir
 
@@ -43,13 +44,15 @@ def main() -> None:
     args = parser.parse_args()
     os.environ.setdefault("XDG_CONFIG_HOME", str(OUT / "config"))
 
+    from accounts import benchmark_researcher
     from steward.analyse import analyse, model_spec
     from steward.analysis.glmm import estimate_glmm
     from steward.workspace import open_workspace
 
     ws = open_workspace(build_workspace(args.scale))
+    researcher = benchmark_researcher(ws)
     start = time.perf_counter()
-    run = analyse(ws, actor="benchmark")
+    run = analyse(ws, actor=researcher)
     whole = time.perf_counter() - start
     spec = model_spec(run.study)
     start = time.perf_counter()

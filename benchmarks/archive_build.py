@@ -99,12 +99,14 @@ def _peak_mb() -> float:
 def child_build(root: Path, out: Path) -> dict[str, float]:
     import datetime as dt
 
+    from accounts import benchmark_researcher
     from steward.archive import build_archive
     from steward.workspace import open_workspace
 
     ws = open_workspace(root)
+    researcher = benchmark_researcher(ws)
     start = time.perf_counter()
-    result = build_archive(ws, out, seed=1, today=dt.date(2026, 11, 27))
+    result = build_archive(ws, out, actor=researcher, seed=1, today=dt.date(2026, 11, 27))
     seconds = time.perf_counter() - start
     return {"seconds": seconds, "peak_mb": _peak_mb(), "records": result.records,
             "suppressed": result.suppressed}  # fmt: skip

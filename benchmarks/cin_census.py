@@ -28,6 +28,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -90,10 +91,11 @@ def pipeline(path):
     return children, quarantined, rows
 
 def full_ingest(path):
+    from accounts import benchmark_researcher
     from steward.ingest import ingest
     from steward.workspace import init_workspace
     ws = init_workspace(Path(tempfile.mkdtemp()) / "ws")
-    [outcome] = ingest(ws, [path]).outcomes
+    [outcome] = ingest(ws, [path], actor=benchmark_researcher(ws)).outcomes
     assert outcome.status == "loaded", outcome.error
     return outcome.rows, outcome.quarantined, 0
 
@@ -140,12 +142,19 @@ def build(children: int, seed: int) -> Path:
     return path
 
 
+def _worker_env() -> dict[str, str]:
+    """The environment of the worker, which imports the account helper beside this script."""
+    paths = [str(Path(__file__).resolve().parent), os.environ.get("PYTHONPATH", "")]
+    return {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in paths if p)}
+
+
 def run_steward(path: Path, mode: str) -> dict[str, Any]:
     done = subprocess.run(
         [sys.executable, "-c", _WORKER, str(path), mode],
         capture_output=True,
         text=True,
         cwd=tempfile.gettempdir(),
+        env=_worker_env(),
     )
     if done.returncode != 0:
         sys.exit(f"Steward's run failed:\n{done.stderr[-3000:]}")

@@ -2,16 +2,22 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
 from sqlalchemy.engine import URL, make_url
 
 from steward.governance.db import make_engine, upgrade
+
+if TYPE_CHECKING:
+    from steward.governance.access import User
+    from steward.workspace import Workspace
 
 FIXTURES = Path(__file__).resolve().parents[2] / "shared" / "fixtures"
 
@@ -28,6 +34,56 @@ def isolated_keys(
     monkeypatch.delenv("STEWARD_PSEUDONYM_KEY", raising=False)
     monkeypatch.delenv("STEWARD_MASTER_KEY", raising=False)
     yield root
+
+
+def make_account(
+    workspace: Workspace,
+    username: str = "rita.researcher",
+    role: str = "researcher",
+    *,
+    la_code: str | None = None,
+    accreditation_expires: dt.date | None = dt.date(2099, 12, 31),
+    active: bool = True,
+    password: str | None = None,
+) -> User:
+    """An account in ``workspace``'s governance database (found again if it is already there).
+
+    Without ``password`` the account cannot log in (no argon2 cost), which is enough for calling
+    services with it; pass one for CLI tests that sign in.
+    """
+    from sqlalchemy import select
+
+    from steward.governance.access import User, hash_password
+    from steward.governance.db import open_database, session_scope
+
+    engine = open_database(workspace.database_url)
+    try:
+        with session_scope(engine) as session:
+            found = session.scalar(select(User).where(User.username == username))
+            if found is not None:
+                return found
+            user = User(
+                username=username,
+                role=role,
+                password_hash=hash_password(password) if password else "no-login",
+                la_code=la_code,
+                accreditation_expires=accreditation_expires if role == "researcher" else None,
+                active=active,
+                created_at=dt.datetime.now(dt.UTC),
+            )
+            session.add(user)
+        return user
+    finally:
+        engine.dispose()
+
+
+AccountMaker = Callable[..., "User"]
+
+
+@pytest.fixture(scope="session")
+def account() -> AccountMaker:
+    """``account(workspace, username, role, ...)``: see :func:`make_account`."""
+    return make_account
 
 
 @pytest.fixture
@@ -47,12 +103,12 @@ def tiny_returns(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture
 def tiny_workspace(tmp_path: Path, tiny_returns: Path) -> Path:
-    """A workspace with the tiny synthetic returns ingested."""
+    """A workspace with the tiny synthetic returns ingested (by the researcher ``rita.researcher``)."""
     from steward.ingest import ingest
     from steward.workspace import init_workspace
 
     ws = init_workspace(tmp_path / "ws")
-    summary = ingest(ws, [tiny_returns])
+    summary = ingest(ws, [tiny_returns], actor=make_account(ws))
     assert not summary.failed
     return ws.root
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -11,12 +12,13 @@ import pytest
 
 from steward.analyse import COHORT_COLUMNS, analyse
 from steward.errors import AnalysisError, PolicyViolation
+from steward.governance.access import User
 from steward.workspace import init_workspace, open_workspace
 
 
-def test_outputs_report_and_release(tiny_workspace: Path) -> None:
+def test_outputs_report_and_release(tiny_workspace: Path, account: Callable[..., User]) -> None:
     ws = open_workspace(tiny_workspace)
-    run = analyse(ws)
+    run = analyse(ws, actor=account(ws))
     cohort = pd.read_parquet(ws.outputs / "cohort.parquet")
     secondary = [o.name for o in run.study.secondary_outcomes if o.name in run.cohort.data]
     assert list(cohort.columns) == [*COHORT_COLUMNS, *secondary]
@@ -55,16 +57,19 @@ def test_outputs_report_and_release(tiny_workspace: Path) -> None:
     assert (ws.outputs / "tables" / "tables.xlsx").is_file()
 
 
-def test_empty_store_is_a_clear_error(tmp_path: Path) -> None:
+def test_empty_store_is_a_clear_error(tmp_path: Path, account: Callable[..., User]) -> None:
     ws = init_workspace(tmp_path / "ws")
     with pytest.raises(AnalysisError, match="empty"):
-        analyse(ws)
+        analyse(ws, actor=account(ws))
 
 
-def test_environment_without_permission_is_refused(tiny_workspace: Path) -> None:
+def test_environment_without_permission_is_refused(
+    tiny_workspace: Path, account: Callable[..., User]
+) -> None:
     path = tiny_workspace / "steward.toml"
     path.write_text(
         path.read_text().replace('environment = "evaluator"', 'environment = "srs_archive"')
     )
+    ws = open_workspace(tiny_workspace)
     with pytest.raises(PolicyViolation):
-        analyse(open_workspace(tiny_workspace))
+        analyse(ws, actor=account(ws))

@@ -7,16 +7,19 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
 import pytest
 import xlsxwriter
 
+from steward.governance.access import User
 from steward.ingest import ingest
 from steward.synth import generate_returns
 from steward.workspace import Workspace, init_workspace
 
+PASSWORD = "correct horse battery staple"
 REFERRAL_HEADINGS = [
     "Child ID", "Referral ID or Case ID", "Referral date", "Referral NFA",
     "Year and month of birth of the child", "Gender", "Ethnicity", "Disabled status",
@@ -47,26 +50,33 @@ def workspace(tmp_path: Path) -> Workspace:
     return init_workspace(tmp_path / "ws")
 
 
+@pytest.fixture
+def researcher(workspace: Workspace, account: Callable[..., User]) -> User:
+    return account(workspace)
+
+
 def test_synthetic_returns_ingest_and_reingest_is_a_no_op(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, researcher: User, tmp_path: Path
 ) -> None:
     result = generate_returns(tmp_path / "in", scale="tiny", seed=3)
-    summary = ingest(workspace, [tmp_path / "in"])
+    summary = ingest(workspace, [tmp_path / "in"], actor=researcher)
     assert not summary.failed, [o.error for o in summary.failed]
     assert len(summary.loaded) == len(result.files)
     assert summary.children > 0
     assert summary.quality_report is not None and summary.quality_report.is_file()
     for outcome in summary.loaded:
         assert outcome.rows > 0
-    again = ingest(workspace, [tmp_path / "in"])
+    again = ingest(workspace, [tmp_path / "in"], actor=researcher)
     assert {o.status for o in again.outcomes} == {"already_ingested"}
     assert again.children == summary.children
 
 
-def test_no_raw_identifier_reaches_the_store(workspace: Workspace, tmp_path: Path) -> None:
+def test_no_raw_identifier_reaches_the_store(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
     path = tmp_path / "rochdale_dr2_nov21.xlsx"
     ids = dr2_workbook(path, 300)
-    summary = ingest(workspace, [path])
+    summary = ingest(workspace, [path], actor=researcher)
     assert summary.loaded and summary.children == 300
     con = duckdb.connect(str(workspace.store_file))
     con.execute("CHECKPOINT")
@@ -94,13 +104,15 @@ def test_no_raw_identifier_reaches_the_store(workspace: Workspace, tmp_path: Pat
             assert not any(child.encode() in data for child in ids[:50]), file
 
 
-def test_bad_files_are_reported_and_the_rest_ingests(workspace: Workspace, tmp_path: Path) -> None:
+def test_bad_files_are_reported_and_the_rest_ingests(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
     good = tmp_path / "rochdale_dr2_nov21.xlsx"
     dr2_workbook(good, 20)
     (tmp_path / "notes.csv").write_text("just,some\nwords,here\n")
     (tmp_path / "truncated.xlsx").write_bytes(good.read_bytes()[:500])
     (tmp_path / "bristol_dr2_nov21.xlsx").write_bytes(good.read_bytes())  # LA not in the study
-    summary = ingest(workspace, [tmp_path])
+    summary = ingest(workspace, [tmp_path], actor=researcher)
     verdicts = {o.path.name: o for o in summary.outcomes}
     assert verdicts["rochdale_dr2_nov21.xlsx"].status == "loaded"
     for name in ("notes.csv", "truncated.xlsx"):
@@ -112,14 +124,20 @@ def test_bad_files_are_reported_and_the_rest_ingests(workspace: Workspace, tmp_p
 
 
 def test_killed_ingest_leaves_store_consistent_and_rerun_completes(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, account: Callable[..., User], tmp_path: Path
 ) -> None:
     incoming = tmp_path / "in"
     generate_returns(incoming, scale="tiny", seed=5)
+    researcher = account(workspace, password=PASSWORD)
     env = {**os.environ}
     cmd = [sys.executable, "-m", "steward.cli.main", "ingest", str(incoming),
-           "--workspace", str(workspace.root)]  # fmt: skip
-    proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+           "--workspace", str(workspace.root), "--as", researcher.username]  # fmt: skip
+    # A new session has no terminal, so the password prompt reads stdin.
+    proc = subprocess.Popen(cmd, env=env, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
+    assert proc.stdin is not None
+    proc.stdin.write(f"{PASSWORD}\n".encode())
+    proc.stdin.close()
     # Wait until some submissions are in, then kill it mid-batch.
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline and proc.poll() is None:
@@ -129,8 +147,9 @@ def test_killed_ingest_leaves_store_consistent_and_rerun_completes(
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
+    assert any(p.is_file() for p in workspace.landing.rglob("*"))  # it signed in and ran
     # Every submission in the ledger has all its rows; nothing half-written.
-    summary = ingest(workspace, [incoming])
+    summary = ingest(workspace, [incoming], actor=researcher)
     assert not summary.failed
     con = duckdb.connect(str(workspace.store_file), read_only=True)
     per_submission = con.execute(
@@ -141,12 +160,14 @@ def test_killed_ingest_leaves_store_consistent_and_rerun_completes(
     con.close()
     assert per_submission and all(n > 0 for _, n in per_submission)
     fresh = init_workspace(tmp_path / "fresh")
-    reference = ingest(fresh, [incoming])
+    reference = ingest(fresh, [incoming], actor=account(fresh))
     assert reference.children == summary.children
     assert reference.store_rows == summary.store_rows
 
 
-def test_ingest_is_audited_without_personal_data(workspace: Workspace, tmp_path: Path) -> None:
+def test_ingest_is_audited_without_personal_data(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
     from steward.governance.audit import last_entries, verify
     from steward.governance.audit.workspace import workspace_audit_log
     from steward.governance.db import session_scope
@@ -154,7 +175,7 @@ def test_ingest_is_audited_without_personal_data(workspace: Workspace, tmp_path:
     path = tmp_path / "rochdale_dr2_nov21.xlsx"
     ids = dr2_workbook(path, 5)
     (tmp_path / "broken.xlsx").write_bytes(b"PK\x03\x04 not really")
-    ingest(workspace, [tmp_path])
+    ingest(workspace, [tmp_path], actor=researcher)
     log = workspace_audit_log(workspace)
     with session_scope(log.engine) as session:
         assert verify(session).ok
@@ -168,7 +189,7 @@ def test_ingest_is_audited_without_personal_data(workspace: Workspace, tmp_path:
 
 
 def test_erased_people_are_not_brought_back_by_a_later_return(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, researcher: User, tmp_path: Path
 ) -> None:
     import datetime as dt
 
@@ -187,7 +208,7 @@ def test_erased_people_are_not_brought_back_by_a_later_return(
     with session_scope(engine) as session:
         session.add(ErasureTombstone(digest=tombstone_digest(erased), request_reference="RR-1",
                                      erased_at=dt.datetime.now(dt.UTC)))  # fmt: skip
-    summary = ingest(workspace, [first])
+    summary = ingest(workspace, [first], actor=researcher)
     assert summary.children == 9
     con = duckdb.connect(str(workspace.store_file), read_only=True)
     found = con.execute(

@@ -4,6 +4,9 @@ What stays in the workspace: the row-level analysis dataset (``outputs/cohort.pa
 ``.dta``, pseudonymised) and ``outputs/models.json``. What may leave: only the tables and
 figures of the release, each checked by output disclosure control and listed in the
 output-request pack (``outputs/release/``), and the HTML report built from them.
+
+The acting user needs ``cohort.build``, ``analysis.run`` and ``outputs.export`` (an accredited
+researcher has all three); all are checked before the store is opened.
 """
 
 from __future__ import annotations
@@ -32,9 +35,13 @@ from steward.disclosure import (
     crosstab,
 )
 from steward.errors import AnalysisError
+from steward.governance.access import Permission, User, authorise
 from steward.returns.codes import ETHNICITY_GROUP_MISSING
 from steward.study.definition import StudyDefinition, load_study
 from steward.workspace import Workspace
+
+# What one run does, in order: build the cohort, fit the models, write the release.
+ANALYSE_PERMISSIONS = (Permission.COHORT_BUILD, Permission.ANALYSIS_RUN, Permission.OUTPUTS_EXPORT)
 
 # Columns of the analysis dataset as the study names them, in the order an analyst expects.
 COHORT_COLUMNS = (
@@ -195,12 +202,18 @@ def checked_tables(
     return release, outputs
 
 
-def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
-    """Build the cohort, fit every model, check every output and write them all."""
+def analyse(workspace: Workspace, *, actor: User) -> AnalysisRun:
+    """Build the cohort, fit every model, check every output and write them all, as ``actor``.
+
+    ``PermissionDenied`` before anything is read unless ``actor`` may do every step: a run
+    always ends by writing the release, so one that could not must not start.
+    """
     from steward.governance.audit.workspace import workspace_audit_log
     from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
     from steward.store import ResearchStore
 
+    for permission in ANALYSE_PERMISSIONS:
+        authorise(actor, permission)
     timings: dict[str, float] = {}
     gate = gate_for_workspace(workspace.root)
     # This workspace's study reads administrative data only; education extracts are linked
@@ -221,7 +234,7 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
     timings["cohort"] = time.perf_counter() - start
     audit = workspace_audit_log(workspace)
     audit.record(
-        actor, "store_query", "cohort", study.id,
+        actor.username, "store_query", "cohort", study.id,
         details={"children": len(cohort.data), "purpose": PIPELINE_STEPS["cohort"].purpose},
     )  # fmt: skip
     if cohort.data.empty:
@@ -277,7 +290,7 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
     pack = OutputRequestPack.from_release(release)
     pack.write(workspace.outputs / "release")
     audit.record(
-        actor, "export", "release", study.id,
+        actor.username, "export", "release", study.id,
         details={"outputs": {uid: c.status for uid, c in outputs.items()}},
     )  # fmt: skip
     paths["release"] = workspace.outputs / "release"
@@ -292,4 +305,4 @@ def analyse(workspace: Workspace, *, actor: str = "cli") -> AnalysisRun:
     return run
 
 
-__all__ = ["COHORT_COLUMNS", "AnalysisRun", "analyse"]
+__all__ = ["ANALYSE_PERMISSIONS", "COHORT_COLUMNS", "AnalysisRun", "analyse"]

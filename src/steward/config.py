@@ -65,6 +65,17 @@ class Settings(BaseSettings):
     duckdb_threads: int = Field(
         default=2, ge=1, description="Threads DuckDB may use for the research store."
     )
+    spark_master: str = Field(
+        default="local[2]",
+        description=(
+            "Spark master URL when engine = 'spark': 'local[N]' runs on this machine with N "
+            "cores; a cluster URL (spark://host:7077, yarn) runs on the cluster, whose executors "
+            "must be able to read the workspace's store/lake folder."
+        ),
+    )
+    spark_driver_memory: str = Field(
+        default="4g", description="Memory of the Spark driver when engine = 'spark'."
+    )
     final_report_date: dt.date = Field(
         default=dt.date(2026, 6, 30),
         description="Date of the study's final report; study data is kept five years after it.",

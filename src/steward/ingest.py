@@ -4,6 +4,11 @@ One file at a time, each in its own store transaction, so a bad file never stops
 never leaves anything half-written. Raw identifiers exist only between reading a return and
 pseudonymising it; what reaches the store, the quarantine and the reports carries pseudonyms,
 row references and counts only.
+
+The acting user must hold ``returns.submit`` for the LA of every file (an LA data provider only
+for their own LA) and, for an NPD extract, ``srs_data.read`` (an in-date accreditation). Each
+file is checked once its LA is known and before any of it is kept; a refused file is reported
+as refused and the rest of the batch goes on.
 """
 
 from __future__ import annotations
@@ -16,7 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from steward.errors import InputFileError, Location, UserError
+from steward.errors import InputFileError, Location, PermissionDenied, UserError
+from steward.governance.access import Permission, User, authorise
 from steward.returns.reader import file_sha256
 from steward.returns.validate import ValidatedReturn
 from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES, LocalAuthority
@@ -30,7 +36,7 @@ class FileOutcome:
     """What happened to one submitted file."""
 
     path: Path
-    status: str  # "loaded" | "already_ingested" | "failed"
+    status: str  # "loaded" | "already_ingested" | "failed" | "refused" (not permitted)
     submission_id: str | None = None
     la_code: str | None = None
     return_type: str | None = None
@@ -55,6 +61,11 @@ class IngestSummary:
     @property
     def failed(self) -> list[FileOutcome]:
         return [o for o in self.outcomes if o.status == "failed"]
+
+    @property
+    def refused(self) -> list[FileOutcome]:
+        """Files the acting user may not submit (another LA's, or SRS data without accreditation)."""
+        return [o for o in self.outcomes if o.status == "refused"]
 
     @property
     def rows(self) -> int:
@@ -94,16 +105,23 @@ ProgressCallback = Callable[[FileOutcome], None]
 
 
 class IngestRun:
-    """Everything one ingest batch holds open: keys, landing, quarantine, store, policy gate."""
+    """Everything one ingest batch holds open: keys, landing, quarantine, store, policy gate.
 
-    def __init__(self, workspace: Workspace, *, actor: str) -> None:
+    ``actor`` is the signed-in user, whose permission every file is checked against. A bare
+    name only labels the audit entries of a loader that calls a reader's ingest step directly;
+    :meth:`ingest_file` refuses every file of such a run.
+    """
+
+    def __init__(self, workspace: Workspace, *, actor: User | str) -> None:
         from steward.governance.audit.workspace import workspace_audit_log
         from steward.landing import Landing, Quarantine
         from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
         from steward.store import ResearchStore
 
         self.workspace = workspace
-        self.actor = actor
+        self.user = actor if isinstance(actor, User) else None
+        # The audit log keeps the username, nothing else of the account.
+        self.actor = actor.username if isinstance(actor, User) else actor
         gate = gate_for_workspace(workspace.root)
         # Both steps are checked before a single byte of a return is read.
         gate.require(PIPELINE_STEPS["ingest"])
@@ -122,6 +140,31 @@ class IngestRun:
     def close(self) -> None:
         self.store.close()
 
+    def authorise_submission(self, path: Path, la_code: str, *, srs_data: bool = False) -> None:
+        """Refuse ``path`` (``PermissionDenied``) unless the user may submit ``la_code``'s data.
+
+        Called as soon as the file's LA is known, before anything of it is quarantined, landed
+        or stored. ``srs_data``: the file is a secure-research-service extract, which also needs
+        an in-date accreditation.
+        """
+        where = Location(file=path.name)
+        if self.user is None:
+            raise PermissionDenied(
+                what=f"{path.name} was not submitted by a signed-in user",
+                fix="Ingest as a user: 'steward ingest --as USERNAME PATH'.",
+                where=where,
+            )
+        permissions = [Permission.RETURNS_SUBMIT] + ([Permission.SRS_DATA_READ] if srs_data else [])
+        for permission in permissions:
+            try:
+                authorise(self.user, permission, la_code=la_code)
+            except PermissionDenied as exc:
+                raise PermissionDenied(
+                    what=f"{path.name} (local authority {la_code}) is refused: {exc.what}",
+                    fix=exc.fix,
+                    where=where,
+                ) from None
+
     def ingest_file(self, path: Path) -> FileOutcome:
         """Read, validate, pseudonymise and load one file; raises ``UserError`` if unreadable."""
         from steward.ingest_statutory import ingest_cin, ingest_ssda903, statutory_kind
@@ -129,12 +172,14 @@ class IngestRun:
         from steward.returns import read_return, validate
         from steward.returns.npd import is_npd_extract
         from steward.returns.npd.ingest import ingest_npd
+        from steward.returns.npd.store_tables import NPD_SOURCE
         from steward.store import SubmissionRecord
 
         submission_id = file_sha256(path)
         if self.store.has_submission(submission_id):
             return FileOutcome(path, "already_ingested", submission_id=submission_id)
         if is_npd_extract(path):
+            self.authorise_submission(path, NPD_SOURCE, srs_data=True)
             return ingest_npd(self, path, submission_id)
         kind = statutory_kind(path)
         if kind == "cin":
@@ -144,6 +189,7 @@ class IngestRun:
         reading = read_return(
             path, local_authorities=self.local_authorities, submission_id=submission_id
         )
+        self.authorise_submission(path, reading.la_code)
         validated = validate(reading)
         tables = {
             vt.table.name: pseudonymise_table(
@@ -293,11 +339,16 @@ def ingest(
     workspace: Workspace,
     paths: Iterable[Path],
     *,
-    actor: str = "cli",
+    actor: User,
     on_file: ProgressCallback | None = None,
 ) -> IngestSummary:
-    """Ingest every file under ``paths`` into ``workspace``; a bad file is reported, never raised,
-    and the rest of the batch still ingests."""
+    """Ingest every file under ``paths`` into ``workspace`` as ``actor``; a bad or refused file
+    is reported, never raised, and the rest of the batch still ingests.
+
+    ``PermissionDenied`` before anything is read if ``actor`` may submit no returns at all.
+    """
+    # An LA data provider may submit for their own LA; each file is then checked for its LA.
+    authorise(actor, Permission.RETURNS_SUBMIT, la_code=actor.la_code)
     files = expand_paths(paths)
     run = IngestRun(workspace, actor=actor)
     outcomes: list[FileOutcome] = []
@@ -306,11 +357,12 @@ def ingest(
             try:
                 outcome = run.ingest_file(path)
             except UserError as exc:
-                outcome = FileOutcome(path=path, status="failed", error=exc)
+                status = "refused" if isinstance(exc, PermissionDenied) else "failed"
+                outcome = FileOutcome(path=path, status=status, error=exc)
                 # The refusal is audited by the file's hash and the kind of error, no content.
                 run.audit.record(
-                    actor, "ingest", "file", file_sha256(path),
-                    details={"status": "failed", "error": type(exc).__name__},
+                    run.actor, "ingest", "file", file_sha256(path),
+                    details={"status": status, "error": type(exc).__name__},
                 )  # fmt: skip
             outcomes.append(outcome)
             if on_file:

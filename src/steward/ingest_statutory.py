@@ -1,8 +1,9 @@
 """Ingest of the statutory returns: CIN census XML and SSDA903 CSV tables.
 
 Same guarantees as the evaluation's own returns: refused before anything is stored if the file
-is unreadable or from an LA outside the study; rows that break a blocking rule quarantined
-(encrypted, with the reason); everything else pseudonymised and loaded in one store transaction.
+is unreadable, from an LA outside the study or from an LA the acting user may not submit for;
+rows that break a blocking rule quarantined (encrypted, with the reason); everything else
+pseudonymised and loaded in one store transaction.
 """
 
 from __future__ import annotations
@@ -86,6 +87,7 @@ def ingest_cin(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
 
     header, batches = read_cin_census(path)
     la = _study_la(header.la_code, run.local_authorities, path)
+    run.authorise_submission(path, la.code)  # before any child is read or anything kept
     reference = header.reference_date or dt.date(header.collection_year, 3, 31)
     parts: dict[str, list[pa.Table]] = {}
     children = quarantined = 0
@@ -121,6 +123,7 @@ def ingest_ssda903(run: IngestRun, path: Path, submission_id: str) -> FileOutcom
 
     reading = read_ssda903(path)
     la = _la_from_path(path, run.local_authorities)
+    run.authorise_submission(path, la.code)
     month = parse_month(path.stem) or _collection_end(reading.data)
     stored = pseudonymise_ssda903(
         reading.table.name, reading.data, key=run.pseudonym_key, la_code=la.code,

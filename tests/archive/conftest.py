@@ -4,17 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
+from steward.governance.access import User
 from steward.workspace import Workspace, open_workspace
 
 BUILD_DAY = dt.date(2026, 11, 27)
 
 
 @pytest.fixture(scope="session")
-def ingested_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ingested_workspace(
+    tmp_path_factory: pytest.TempPathFactory, account: Callable[..., User]
+) -> Path:
     from steward.ingest import ingest
     from steward.synth import generate_returns
     from steward.workspace import init_workspace
@@ -24,7 +28,7 @@ def ingested_workspace(tmp_path_factory: pytest.TempPathFactory) -> Path:
         patch.setenv("XDG_CONFIG_HOME", str(root / "config"))
         generate_returns(root / "in", scale="tiny", seed=11)
         ws = init_workspace(root / "ws")
-        summary = ingest(ws, [root / "in"])
+        summary = ingest(ws, [root / "in"], actor=account(ws))
         assert not summary.failed, [o.error for o in summary.failed]
     return ws.root
 
@@ -35,3 +39,9 @@ def workspace(ingested_workspace: Path, tmp_path: Path) -> Workspace:
     copy = tmp_path / "ws"
     shutil.copytree(ingested_workspace, copy)
     return open_workspace(copy)
+
+
+@pytest.fixture
+def researcher(workspace: Workspace, account: Callable[..., User]) -> User:
+    """The researcher who ingested the returns (and may build the archive)."""
+    return account(workspace)

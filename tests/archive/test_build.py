@@ -20,6 +20,7 @@ from steward.archive import (
     verify_package,
 )
 from steward.archive.writers import DTA_TIMESTAMP, sha256_file
+from steward.governance.access import User
 from steward.workspace import Workspace
 
 from .conftest import BUILD_DAY
@@ -32,10 +33,10 @@ def _csv(out: Path) -> pd.DataFrame:
 
 
 def test_package_is_k_anonymous_labelled_and_self_describing(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, researcher: User, tmp_path: Path
 ) -> None:
     out = tmp_path / "archive"
-    build = build_archive(workspace, out, seed=7, today=BUILD_DAY)
+    build = build_archive(workspace, out, actor=researcher, seed=7, today=BUILD_DAY)
     profile = load_profile()
     table = _csv(out)
     qis = list(profile.quasi_identifiers)
@@ -86,9 +87,11 @@ def test_package_is_k_anonymous_labelled_and_self_describing(
     assert [p.name for p in tmp_path.iterdir() if p.name != "ws"] == ["archive"]
 
 
-def test_no_pseudonym_appears_anywhere_in_the_package(workspace: Workspace, tmp_path: Path) -> None:
+def test_no_pseudonym_appears_anywhere_in_the_package(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
     out = tmp_path / "archive"
-    build_archive(workspace, out, seed=1, today=BUILD_DAY)
+    build_archive(workspace, out, actor=researcher, seed=1, today=BUILD_DAY)
     con = duckdb.connect(str(workspace.store_file), read_only=True)
     pids = {
         row[0]
@@ -111,14 +114,16 @@ def test_no_pseudonym_appears_anywhere_in_the_package(workspace: Workspace, tmp_
     assert not {p for p in pids if p in metadata}
 
 
-def test_rebuild_with_the_same_seed_is_byte_identical(workspace: Workspace, tmp_path: Path) -> None:
-    first = build_archive(workspace, tmp_path / "one", seed=3, today=BUILD_DAY)
-    second = build_archive(workspace, tmp_path / "two", seed=3, today=BUILD_DAY)
+def test_rebuild_with_the_same_seed_is_byte_identical(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
+    first = build_archive(workspace, tmp_path / "one", actor=researcher, seed=3, today=BUILD_DAY)
+    second = build_archive(workspace, tmp_path / "two", actor=researcher, seed=3, today=BUILD_DAY)
     for name in (*DATA_FILES, "codebook.json", "codebook.md", "risk_report.json"):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     assert first.package_sha256 == second.package_sha256
     assert DTA_TIMESTAMP in (tmp_path / "one" / DATA_FILES[2]).read_bytes()[:300]
-    other = build_archive(workspace, tmp_path / "three", seed=4, today=BUILD_DAY)
+    other = build_archive(workspace, tmp_path / "three", actor=researcher, seed=4, today=BUILD_DAY)
     one, three = _csv(tmp_path / "one"), _csv(tmp_path / "three")
     assert other.records == first.records
     # Another seed gives other ids to the same records: same rows, another order.
@@ -130,8 +135,12 @@ def test_rebuild_with_the_same_seed_is_byte_identical(workspace: Workspace, tmp_
     )
 
 
-def test_lineage_answers_a_later_erasure_request(workspace: Workspace, tmp_path: Path) -> None:
-    build = build_archive(workspace, tmp_path / "archive", seed=2, today=BUILD_DAY)
+def test_lineage_answers_a_later_erasure_request(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
+    build = build_archive(
+        workspace, tmp_path / "archive", actor=researcher, seed=2, today=BUILD_DAY
+    )
     con = duckdb.connect(str(workspace.store_file))
     archived = [r[0] for r in con.execute("SELECT child_pid FROM archive_lineage").fetchall()]
     children = {r[0] for r in con.execute("SELECT child_pid FROM dr2_referrals_current").fetchall()}
@@ -150,13 +159,15 @@ def test_lineage_answers_a_later_erasure_request(workspace: Workspace, tmp_path:
     con.close()
 
 
-def test_erased_children_never_enter_the_archive(workspace: Workspace, tmp_path: Path) -> None:
+def test_erased_children_never_enter_the_archive(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
     from steward.store import ResearchStore
 
     with ResearchStore.open(workspace) as store:
         erased = store.query("SELECT min(child_pid) AS pid FROM dr2_referrals_current")["pid"][0]
         store.flag_subject(erased.as_py(), "erased", "REQ-1")
-    build_archive(workspace, tmp_path / "archive", seed=2, today=BUILD_DAY)
+    build_archive(workspace, tmp_path / "archive", actor=researcher, seed=2, today=BUILD_DAY)
     con = duckdb.connect(str(workspace.store_file), read_only=True)
     assert archived_in(con, erased.as_py()) == []
     con.close()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -10,20 +11,29 @@ from typer.testing import CliRunner
 
 from steward.archive import load_profile
 from steward.cli.archive import app
+from steward.governance.access import User
 from steward.workspace import Workspace
 
 from .test_refusals import _profile_file
 
 runner = CliRunner()
+PASSWORD = "correct horse battery staple"
 
 
-def test_build_then_lineage(workspace: Workspace, tmp_path: Path) -> None:
+def test_build_then_lineage(
+    workspace: Workspace, account: Callable[..., User], tmp_path: Path
+) -> None:
     out = tmp_path / "pkg"
+    builder = account(workspace, "bea.builder", password=PASSWORD)
     result = runner.invoke(
-        app, ["build", "--workspace", str(workspace.root), "--out", str(out), "--seed", "5"]
-    )
+        app,
+        ["build", "--workspace", str(workspace.root), "--out", str(out), "--seed", "5",
+         "--as", builder.username],
+        input=PASSWORD + "\n",
+    )  # fmt: skip
     assert result.exit_code == 0, result.output
     assert "Archive package written" in result.output
+    assert PASSWORD not in result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["seed"] == 5
     con = duckdb.connect(str(workspace.store_file), read_only=True)
@@ -48,15 +58,19 @@ def test_build_then_lineage(workspace: Workspace, tmp_path: Path) -> None:
     assert not_a_package.exit_code == 6 and "manifest.json" in not_a_package.output
 
 
-def test_a_bad_profile_is_a_message_not_a_traceback(workspace: Workspace, tmp_path: Path) -> None:
+def test_a_bad_profile_is_a_message_not_a_traceback(
+    workspace: Workspace, account: Callable[..., User], tmp_path: Path
+) -> None:
     columns = [*load_profile().columns, "shoe_size"]
     profile = _profile_file(tmp_path, columns=columns)
+    builder = account(workspace, "bea.builder", password=PASSWORD)
     result = runner.invoke(
         app,
         ["build", "-w", str(workspace.root), "--out", str(tmp_path / "pkg"),
-         "--profile", str(profile)],
+         "--profile", str(profile), "--as", builder.username],
+        input=PASSWORD + "\n",
     )  # fmt: skip
-    assert result.exit_code == 3
+    assert result.exit_code == 3, result.output
     assert "'shoe_size'" in result.output and "Where:" in result.output
     assert f"columns[{len(columns) - 1}]" in result.output
     assert "Traceback" not in result.output

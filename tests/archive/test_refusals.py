@@ -12,6 +12,7 @@ import yaml
 from steward.archive import DEFAULT_PROFILE, build_archive, load_profile, parse_profile
 from steward.archive import build as build_module
 from steward.errors import ConfigError, PolicyViolation
+from steward.governance.access import User
 from steward.policy.loader import DEFAULT_REGISTRY
 from steward.workspace import Workspace
 
@@ -38,11 +39,19 @@ def _nothing_written(workspace: Workspace, tmp_path: Path) -> None:
     con.close()
 
 
-def test_a_profile_naming_a_missing_column_is_refused(workspace: Workspace, tmp_path: Path) -> None:
+def test_a_profile_naming_a_missing_column_is_refused(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
     columns = [*load_profile().columns, "postcode_district"]
     path = _profile_file(tmp_path, columns=columns)
     with pytest.raises(ConfigError) as error:
-        build_archive(workspace, tmp_path / "archive", profile=load_profile(path), today=BUILD_DAY)
+        build_archive(
+            workspace,
+            tmp_path / "archive",
+            actor=researcher,
+            profile=load_profile(path),
+            today=BUILD_DAY,
+        )
     assert "'postcode_district'" in error.value.what
     assert error.value.where.file == str(path)
     assert error.value.where.column == f"columns[{len(columns) - 1}]"
@@ -82,7 +91,9 @@ def test_a_profile_file_that_is_missing_or_not_yaml(tmp_path: Path) -> None:
         load_profile(bad)
 
 
-def test_interview_data_can_never_enter_the_archive(workspace: Workspace, tmp_path: Path) -> None:
+def test_interview_data_can_never_enter_the_archive(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
     con = duckdb.connect(str(workspace.store_file))
     pid = con.execute("SELECT min(child_pid) FROM dr2_referrals_current").fetchone()
     con.execute("CREATE TABLE interviews (child_pid VARCHAR, summary VARCHAR)")
@@ -92,7 +103,9 @@ def test_interview_data_can_never_enter_the_archive(workspace: Workspace, tmp_pa
     profile = parse_profile({**yaml.safe_load(DEFAULT_PROFILE.read_text()), "linked": linked},
                             source="interview_profile.yaml")  # fmt: skip
     with pytest.raises(PolicyViolation) as error:
-        build_archive(workspace, tmp_path / "archive", profile=profile, today=BUILD_DAY)
+        build_archive(
+            workspace, tmp_path / "archive", actor=researcher, profile=profile, today=BUILD_DAY
+        )
     assert "'interview_data'" in error.value.what and "never archivable" in error.value.what
     assert error.value.where.column == "summary"
     _nothing_written(workspace, tmp_path)
@@ -100,12 +113,14 @@ def test_interview_data_can_never_enter_the_archive(workspace: Workspace, tmp_pa
     linked = [{"table": "interviews", "columns": {"summary": "free_text"}}]
     profile = parse_profile({**yaml.safe_load(DEFAULT_PROFILE.read_text()), "linked": linked})
     with pytest.raises(PolicyViolation, match="does not declare"):
-        build_archive(workspace, tmp_path / "archive", profile=profile, today=BUILD_DAY)
+        build_archive(
+            workspace, tmp_path / "archive", actor=researcher, profile=profile, today=BUILD_DAY
+        )
     _nothing_written(workspace, tmp_path)
 
 
 def test_a_category_the_registry_marks_non_archivable_is_refused(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, researcher: User, tmp_path: Path
 ) -> None:
     text = DEFAULT_REGISTRY.read_text()
     marker = "  - id: uasc_status\n"
@@ -114,60 +129,68 @@ def test_a_category_the_registry_marks_non_archivable_is_refused(
     end = text.index("\n", held) + 1
     (workspace.root / "policy.yaml").write_text(text[:end] + "    archivable: false\n" + text[end:])
     with pytest.raises(PolicyViolation) as error:
-        build_archive(workspace, tmp_path / "archive", today=BUILD_DAY)
+        build_archive(workspace, tmp_path / "archive", actor=researcher, today=BUILD_DAY)
     assert "'uasc_status'" in error.value.what and error.value.where.column == "uasc"
     _nothing_written(workspace, tmp_path)
 
 
 def test_a_linked_store_table_column_that_does_not_exist(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, researcher: User, tmp_path: Path
 ) -> None:
     linked = [{"table": "dr3_neet", "columns": {"main_activity": None, "salary": None}}]
     profile = parse_profile({**yaml.safe_load(DEFAULT_PROFILE.read_text()), "linked": linked},
                             source="p.yaml")  # fmt: skip
     with pytest.raises(ConfigError) as error:
-        build_archive(workspace, tmp_path / "archive", profile=profile, today=BUILD_DAY)
+        build_archive(
+            workspace, tmp_path / "archive", actor=researcher, profile=profile, today=BUILD_DAY
+        )
     assert error.value.where.column == "linked[0].columns.salary"
     _nothing_written(workspace, tmp_path)
 
 
 def test_risk_above_the_profile_threshold_refuses_the_build(
-    workspace: Workspace, tmp_path: Path
+    workspace: Workspace, researcher: User, tmp_path: Path
 ) -> None:
     profile = load_profile(_profile_file(tmp_path, k=2, max_prosecutor_risk=0.1))
     with pytest.raises(PolicyViolation) as error:
-        build_archive(workspace, tmp_path / "archive", profile=profile, today=BUILD_DAY)
+        build_archive(
+            workspace, tmp_path / "archive", actor=researcher, profile=profile, today=BUILD_DAY
+        )
     assert "above the profile's threshold of 0.1" in error.value.what
     assert "k to at least 10" in error.value.fix
     _nothing_written(workspace, tmp_path)
 
 
 def test_a_failure_while_writing_leaves_nothing(
-    workspace: Workspace, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    workspace: Workspace, researcher: User, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     def disk_full(*args: object, **kwargs: object) -> None:
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr(build_module, "write_dta", disk_full)
     with pytest.raises(OSError):
-        build_archive(workspace, tmp_path / "archive", today=BUILD_DAY)
+        build_archive(workspace, tmp_path / "archive", actor=researcher, today=BUILD_DAY)
     _nothing_written(workspace, tmp_path)
 
 
-def test_an_existing_package_is_never_overwritten(workspace: Workspace, tmp_path: Path) -> None:
+def test_an_existing_package_is_never_overwritten(
+    workspace: Workspace, researcher: User, tmp_path: Path
+) -> None:
     (tmp_path / "archive").mkdir()
     (tmp_path / "archive" / "keep.txt").write_text("earlier package")
     with pytest.raises(ConfigError, match="never overwritten"):
-        build_archive(workspace, tmp_path / "archive", today=BUILD_DAY)
+        build_archive(workspace, tmp_path / "archive", actor=researcher, today=BUILD_DAY)
     assert (tmp_path / "archive" / "keep.txt").read_text() == "earlier package"
 
 
-def test_l_diversity_on_the_outcome(workspace: Workspace, tmp_path: Path) -> None:
+def test_l_diversity_on_the_outcome(workspace: Workspace, researcher: User, tmp_path: Path) -> None:
     import pandas as pd
     from pycanon import anonymity
 
     profile = load_profile(_profile_file(tmp_path, l=2, suppression_limit=0.2))
-    build = build_archive(workspace, tmp_path / "archive", profile=profile, today=BUILD_DAY)
+    build = build_archive(
+        workspace, tmp_path / "archive", actor=researcher, profile=profile, today=BUILD_DAY
+    )
     table = pd.read_csv(tmp_path / "archive" / "data" / "referrals.csv", dtype=str)
     qis = list(profile.quasi_identifiers)
     assert anonymity.k_anonymity(table, qis) >= 10

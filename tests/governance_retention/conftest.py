@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -58,14 +59,16 @@ def researcher(engine: Engine) -> User:
 
 
 @pytest.fixture(scope="session")
-def ingested_template(tiny_returns: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def ingested_template(
+    tiny_returns: Path, tmp_path_factory: pytest.TempPathFactory, account: Callable[..., User]
+) -> Path:
     """The tiny returns ingested once (landing files, quarantined batches, store tables)."""
     from steward.ingest import ingest
     from steward.workspace import init_workspace
 
     key_dir = tmp_path_factory.mktemp("retention_keys")
     ws = init_workspace(tmp_path_factory.mktemp("retention_template") / "ws", key_dir=key_dir)
-    summary = ingest(ws, [tiny_returns])
+    summary = ingest(ws, [tiny_returns], actor=account(ws))
     assert not summary.failed
     return ws.root
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -61,7 +62,7 @@ class IngestedTemplate:
 
 @pytest.fixture(scope="session")
 def ingested_template(
-    tiny_returns: Path, tmp_path_factory: pytest.TempPathFactory
+    tiny_returns: Path, tmp_path_factory: pytest.TempPathFactory, account: Callable[..., User]
 ) -> IngestedTemplate:
     """The tiny returns ingested once; keys in a folder outside it, shared by every copy."""
     from steward.ingest import ingest
@@ -73,7 +74,7 @@ def ingested_template(
     key_dir = tmp_path_factory.mktemp("rights_keys")
     root = tmp_path_factory.mktemp("rights_template") / "ws"
     ws = init_workspace(root, key_dir=key_dir)
-    summary = ingest(ws, [tiny_returns])
+    summary = ingest(ws, [tiny_returns], actor=account(ws))
     assert not summary.failed
     key = ws.keys.load("pseudonym")
     candidates: dict[str, Child] = {}

@@ -3,10 +3,13 @@ then every child's NPD link outcome is the one the generator planted."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pandas as pd
 import pyarrow as pa
 import pytest
 
+from steward.governance.access import User
 from steward.ingest import ingest
 from steward.linkage import LinkageRun, run_linkage
 from steward.pseudonymise.pseudonym import Pseudonymiser
@@ -24,11 +27,13 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
-def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[LinkageRun, NpdSynthResult, bytes]:
+def linked(
+    tmp_path_factory: pytest.TempPathFactory, account: Callable[..., User]
+) -> tuple[LinkageRun, NpdSynthResult, bytes]:
     root = tmp_path_factory.mktemp("synthetic")
     returns = generate_returns(root / "returns", scale="tiny", seed=SEED, mess=False)
     ws = init_workspace(root / "ws", environment="srs_research", key_dir=root / "keys")
-    assert not ingest(ws, [root / "returns"]).failed
+    assert not ingest(ws, [root / "returns"], actor=account(ws)).failed
     key = ws.keys.load("pseudonym")
     pops, _, _ = build_populations(scale="tiny", seed=SEED)
     assert {p.profile.la.slug: len(p.children) for p in pops} == returns.children

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import tracemalloc
+from collections.abc import Callable
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,7 @@ import pyarrow.compute as pc
 import pytest
 from lxml import etree
 
+from steward.governance.access import User
 from steward.ingest import ingest
 from steward.ingest_statutory import statutory_kind
 from steward.returns.cin_census.reader import CinBatch, CinHeader, iter_batches
@@ -241,7 +243,9 @@ def test_ssda903_is_deterministic_per_seed(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_synthetic_statutory_returns_ingest_into_a_workspace(tmp_path: Path) -> None:
+def test_synthetic_statutory_returns_ingest_into_a_workspace(
+    tmp_path: Path, account: Callable[..., User]
+) -> None:
     workspace = init_workspace(tmp_path / "ws")
     incoming = tmp_path / "in"
     cin = write_cin_census(
@@ -249,7 +253,7 @@ def test_synthetic_statutory_returns_ingest_into_a_workspace(tmp_path: Path) -> 
     )
     folder = incoming / "norfolk"
     write_ssda903(folder, children=200, la_code="926", seed=5)
-    summary = ingest(workspace, [cin, folder])
+    summary = ingest(workspace, [cin, folder], actor=account(workspace))
     assert not summary.failed, [o.error for o in summary.failed]
     assert len(summary.outcomes) == 6
     assert all(o.status == "loaded" and o.quarantined == 0 for o in summary.outcomes)

@@ -55,10 +55,15 @@ def test_la_cannot_submit_another_las_return(client_for: Clients, tiny_returns: 
     rochdale, csrf = client_for("la-rochdale")
     response = upload(rochdale, csrf, tiny_returns / "redcar_dr1_nov21.xlsx")
     detail = rochdale.get(response.headers["location"])
-    assert "refused" in detail.text and "another local authority" in detail.text
-    researcher, _ = client_for("researcher")
+    # The ingest service refused it for the signed-in account, before anything was kept.
+    assert "refused" in detail.text and "only for their own local authority" in detail.text
+    assert "redcar_dr1_nov21.xlsx" in detail.text
+    researcher, researcher_csrf = client_for("researcher")
     status = researcher.get("/status").text
     assert "E06000003" not in status  # nothing of Redcar was loaded
+    # The evaluation team may submit any LA's return through the same route.
+    response = upload(researcher, researcher_csrf, tiny_returns / "redcar_dr1_nov21.xlsx")
+    assert ">loaded<" in researcher.get(response.headers["location"]).text
 
 
 def test_oversized_upload_is_refused_before_it_is_read(client_for: Clients, tmp_path: Path) -> None:

@@ -14,6 +14,9 @@ Steps, each of which can refuse before anything is written:
 6. data (CSV, Parquet, Stata), codebook, risk and utility report and manifest are written into
    a temporary folder beside the destination, which is renamed into place only when complete;
    the lineage (pseudonym → archive version, date) is committed with that rename.
+
+The acting user needs ``archive.build`` (checked before step 1); the build is audited under
+their username with the package's hash, profile, build day and counts.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ from steward.archive.report import risk_report_data, risk_report_markdown
 from steward.archive.variables import ARCHIVE_ID, Variable, categorical, encode, flag, plain
 from steward.archive.writers import sha256_file, write_csv, write_dta, write_json, write_parquet
 from steward.errors import ConfigError, Location, PolicyViolation, UserError
+from steward.governance.access import Permission, User, requires
+from steward.governance.audit.actions import AuditAction
 from steward.policy import gate_for_workspace, registry_path
 from steward.store import ResearchStore
 from steward.workspace import Workspace
@@ -70,18 +75,20 @@ class ArchiveBuild:
     risk: RiskReport
 
 
+@requires(Permission.ARCHIVE_BUILD)
 def build_archive(
     workspace: Workspace,
     out: Path,
     *,
+    actor: User,
     profile: ArchiveProfile | None = None,
     seed: int = 0,
     today: dt.date | None = None,
     on_step: Callable[[str], None] | None = None,
 ) -> ArchiveBuild:
-    """Build the archive package of ``workspace`` into the new folder ``out``.
+    """Build the archive package of ``workspace`` into the new folder ``out``, as ``actor``.
 
-    Raises ``ConfigError`` (bad profile, ``out`` exists), ``PolicyViolation`` (non-archivable
+    Raises ``PermissionDenied`` (``actor`` may not build the archive), ``ConfigError`` (bad profile, ``out`` exists), ``PolicyViolation`` (non-archivable
     data, risk above the profile's threshold) or ``AnonymisationError``; nothing is written
     then. Same store, profile and seed give byte-identical data files.
     """
@@ -142,6 +149,14 @@ def build_archive(
         except BaseException:
             shutil.rmtree(building, ignore_errors=True)
             raise
+    from steward.governance.audit.workspace import workspace_audit_log
+
+    # By the package's hash: the version names the build day, which the log keeps as an event date.
+    workspace_audit_log(workspace).record(
+        actor.username, AuditAction.ARCHIVE_BUILD, "archive_package", package_sha,
+        details={"profile": profile.name, "built_on": today.isoformat(), "records": len(table),
+                 "suppressed": report["suppressed"], "seed": seed},
+    )  # fmt: skip
     return ArchiveBuild(
         out, version, package_sha, len(table), report["suppressed"], levels,
         report["risk_measures"],

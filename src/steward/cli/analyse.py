@@ -1,21 +1,25 @@
-"""``steward analyse``: cohort, models, disclosure-checked tables and the report."""
+"""``steward analyse --as USER``: cohort, models, disclosure-checked tables and the report.
+
+The user (password prompted) needs ``cohort.build``, ``analysis.run`` and ``outputs.export``.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from steward.cli.common import WorkspaceOption, console, user_errors
+from steward.cli.common import AsOption, WorkspaceOption, console, sign_in_to, user_errors
 
 
-def analyse(workspace: WorkspaceOption = Path(".")) -> None:
+def analyse(as_user: AsOption, workspace: WorkspaceOption = Path(".")) -> None:
     """Build the analysis dataset, fit the primary and sensitivity models, write the report."""
     from steward.analyse import analyse as run_analysis
     from steward.workspace import open_workspace
 
     with user_errors():
         ws = open_workspace(workspace)
+        actor = sign_in_to(ws, as_user)
         with console.status("Building the cohort and fitting the models"):
-            run = run_analysis(ws)
+            run = run_analysis(ws, actor=actor)
     render_analysis(run)
 
 

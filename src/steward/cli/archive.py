@@ -2,10 +2,12 @@
 
 Examples::
 
-    steward archive build --workspace ws --out ws/outputs/archive/2026-11 --seed 20261127
-    steward archive build --profile my_profile.yaml --out pkg
+    steward archive build --as rita --workspace ws --out ws/outputs/archive/2026-11 --seed 20261127
+    steward archive build --as rita --profile my_profile.yaml --out pkg
     steward archive lineage CHILD_PID --workspace ws
     steward archive verify ws/outputs/archive/2026-11
+
+``build`` acts as a user (``--as``, password prompted) with the ``archive.build`` permission.
 
 Registered by the main app as ``app.add_typer(archive.app, name="archive")``.
 """
@@ -17,7 +19,7 @@ from typing import Annotated
 
 import typer
 
-from steward.cli.common import WorkspaceOption, console, user_errors
+from steward.cli.common import AsOption, WorkspaceOption, console, sign_in_to, user_errors
 
 app = typer.Typer(help="The anonymised archive package and its lineage.", no_args_is_help=True)
 
@@ -25,6 +27,7 @@ app = typer.Typer(help="The anonymised archive package and its lineage.", no_arg
 @app.command()
 def build(
     out: Annotated[Path, typer.Option("--out", help="New folder to write the package into.")],
+    as_user: AsOption,
     workspace: WorkspaceOption = Path("."),
     profile: Annotated[
         Path | None,
@@ -41,9 +44,11 @@ def build(
     with user_errors():
         ws = open_workspace(workspace)
         chosen = load_profile(profile)
+        actor = sign_in_to(ws, as_user)
         result = build_archive(
-            ws, out, profile=chosen, seed=seed, on_step=lambda s: console.print(f"[dim]{s}[/]")
-        )
+            ws, out, actor=actor, profile=chosen, seed=seed,
+            on_step=lambda s: console.print(f"[dim]{s}[/]"),
+        )  # fmt: skip
     console.print(
         f"[bold green]Archive package written:[/] {result.path}\n"
         f"version {result.version}; {result.records} records "

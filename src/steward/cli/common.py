@@ -1,11 +1,12 @@
-"""Shared pieces of the CLI: the workspace option, the console and how errors are shown."""
+"""Shared pieces of the CLI: the workspace and ``--as`` options, signing in, the console and how
+errors are shown."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
@@ -21,6 +22,12 @@ from rich.progress import (
 
 from steward.errors import StewardError, UserError
 
+if TYPE_CHECKING:
+    from sqlalchemy import Engine
+
+    from steward.governance.access import User
+    from steward.workspace import Workspace
+
 console = Console(stderr=True)
 
 WorkspaceOption = Annotated[
@@ -32,6 +39,32 @@ WorkspaceOption = Annotated[
         show_default=False,
     ),
 ]
+
+AsOption = Annotated[
+    str, typer.Option("--as", help="Your account (password is prompted).", show_default=False)
+]
+
+
+def sign_in(engine: Engine, username: str) -> User:
+    """Prompt for ``username``'s password and log them in (the login is audited, the password
+    never leaves this function)."""
+    from steward.governance.access import authenticate
+    from steward.governance.db import session_scope
+
+    password = typer.prompt(f"Password for {username}", hide_input=True)
+    with session_scope(engine) as session:
+        return authenticate(session, username, password)
+
+
+def sign_in_to(workspace: Workspace, username: str) -> User:
+    """:func:`sign_in` against ``workspace``'s governance database."""
+    from steward.governance.db import open_database
+
+    engine = open_database(workspace.database_url)
+    try:
+        return sign_in(engine, username)
+    finally:
+        engine.dispose()
 
 
 def show_error(error: StewardError) -> None:

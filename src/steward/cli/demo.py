@@ -1,4 +1,9 @@
-"""``steward demo``: a whole run on synthetic returns, from nothing to a populated workspace."""
+"""``steward demo``: a whole run on synthetic returns, from nothing to a populated workspace.
+
+The demo acts as a researcher account it creates in its own workspace (``demo-researcher``,
+random password kept nowhere), so it runs without a prompt while ingest and analysis still
+check that account's permissions. It refuses a workspace that has accounts of its own.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,8 @@ def demo(
 ) -> None:
     """Make a workspace, generate synthetic returns for the five LAs, ingest them, report."""
     from steward.cli.ingest import render_summary
+    from steward.governance.access import demo_researcher
+    from steward.governance.db import open_database, session_scope
     from steward.ingest import FileOutcome
     from steward.ingest import ingest as run_ingest
     from steward.synth import generate_returns
@@ -29,6 +36,13 @@ def demo(
     with user_errors():
         ws = init_workspace(directory)
         console.print(f"Workspace: [bold]{ws.root}[/]")
+        engine = open_database(ws.database_url)
+        try:
+            with session_scope(engine) as session:
+                actor = demo_researcher(session)
+        finally:
+            engine.dispose()
+        console.print(f"Acting as the demo's own researcher account: [bold]{actor.username}[/]")
         incoming = ws.root / "incoming"
         with console.status("Generating synthetic returns for the five No Wrong Door LAs"):
             result = generate_returns(incoming, scale=scale, seed=seed)  # type: ignore[arg-type]
@@ -39,7 +53,7 @@ def demo(
             def advance(outcome: FileOutcome) -> None:
                 bar.advance(task)
 
-            summary = run_ingest(ws, [incoming], on_file=advance, actor="demo")
+            summary = run_ingest(ws, [incoming], on_file=advance, actor=actor)
     render_summary(summary)
     from steward.analyse import analyse as run_analysis
     from steward.cli.analyse import render_analysis
@@ -48,5 +62,5 @@ def demo(
         user_errors(),
         console.status("Building the cohort, fitting the models, checking every output"),
     ):
-        run = run_analysis(ws, actor="demo")
+        run = run_analysis(ws, actor=actor)
     render_analysis(run)

@@ -1,4 +1,8 @@
-"""``steward ingest PATH...``: read, validate, pseudonymise and store returns."""
+"""``steward ingest --as USER PATH...``: read, validate, pseudonymise and store returns.
+
+The user (password prompted) needs ``returns.submit``: a researcher for any LA, an LA data
+provider for their own LA only (another LA's file is refused, the rest still load).
+"""
 
 from __future__ import annotations
 
@@ -8,13 +12,14 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from steward.cli.common import WorkspaceOption, console, progress, user_errors
+from steward.cli.common import AsOption, WorkspaceOption, console, progress, sign_in_to, user_errors
 
 
 def ingest(
     paths: Annotated[
         list[Path], typer.Argument(help="Return files (.xlsx, .csv) or folders of them.")
     ],
+    as_user: AsOption,
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Ingest returns into the workspace; every file gets a verdict and the quality report is written."""
@@ -24,6 +29,7 @@ def ingest(
 
     with user_errors():
         ws = open_workspace(workspace)
+        actor = sign_in_to(ws, as_user)
         files = expand_paths(paths)
         with progress() as bar:
             task = bar.add_task("Ingesting returns", total=len(files))
@@ -31,9 +37,9 @@ def ingest(
             def advance(outcome: FileOutcome) -> None:
                 bar.advance(task)
 
-            summary = run_ingest(ws, files, on_file=advance)
+            summary = run_ingest(ws, files, actor=actor, on_file=advance)
     render_summary(summary)
-    if summary.failed:
+    if summary.failed or summary.refused:
         raise typer.Exit(code=1)
 
 
@@ -46,9 +52,11 @@ def render_summary(summary: object) -> None:
     for col in ("file", "verdict", "LA", "return", "month", "rows", "quarantined"):
         table.add_column(col)
     for o in summary.outcomes:
-        verdict = {"loaded": "[green]loaded", "already_ingested": "[dim]already ingested"}.get(
-            o.status, "[red]failed"
-        )
+        verdict = {
+            "loaded": "[green]loaded",
+            "already_ingested": "[dim]already ingested",
+            "refused": "[red]refused",
+        }.get(o.status, "[red]failed")
         table.add_row(
             o.path.name,
             verdict,
@@ -59,14 +67,16 @@ def render_summary(summary: object) -> None:
             str(o.quarantined),
         )
     console.print(table)
-    for o in summary.failed:
+    for o in summary.failed + summary.refused:
         assert o.error is not None
         console.print(f"[bold red]{o.path.name}:[/] {o.error.what}", highlight=False)
         if str(o.error.where):
             console.print(f"  where: {o.error.where}", highlight=False)
         console.print(f"  fix: {o.error.fix}", highlight=False)
     console.print(
-        f"{len(summary.outcomes)} files ({len(summary.loaded)} loaded, {len(summary.failed)} failed), "
+        f"{len(summary.outcomes)} files ({len(summary.loaded)} loaded, {len(summary.failed)} failed"
+        + (f", {len(summary.refused)} refused" if summary.refused else "")
+        + "), "
         f"{summary.rows:,} rows read, {summary.quarantined:,} records quarantined, "
         f"{summary.children:,} children in the store."
     )

@@ -19,7 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from steward.cli.common import WorkspaceOption, user_errors
+from steward.cli.common import AsOption, WorkspaceOption, sign_in, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -36,7 +36,6 @@ app = typer.Typer(
 )
 out = Console(soft_wrap=True)
 
-AsOption = Annotated[str, typer.Option("--as", help="Your account (password is prompted).")]
 OnOption = Annotated[
     str | None, typer.Option("--on", help="Date it happened, YYYY-MM-DD (default: today).")
 ]
@@ -75,16 +74,13 @@ class Desk:
 @contextmanager
 def desk(workspace: Path, username: str) -> Iterator[Desk]:
     """Open the workspace, log the user in, and give one transaction for the command."""
-    from steward.governance.access import authenticate
     from steward.governance.db import open_database, session_scope
     from steward.workspace import open_workspace
 
     ws = open_workspace(workspace)
     engine = open_database(ws.database_url)
     try:
-        password = typer.prompt(f"Password for {username}", hide_input=True)
-        with session_scope(engine) as session:
-            actor = authenticate(session, username, password)
+        actor = sign_in(engine, username)
         with session_scope(engine) as session:
             yield Desk(ws, engine, actor, session)
     finally:

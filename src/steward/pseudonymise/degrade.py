@@ -25,14 +25,14 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from steward.pseudonymise.pseudonym import pseudonymise
+from steward.pseudonymise.pseudonym import PseudonymHasher, hasher_for
 
 
 @dataclass(frozen=True)
 class DegradeContext:
     """What a strategy may need besides its column."""
 
-    key: bytes | None = None
+    key: bytes | PseudonymHasher | None = None  # the key, or an engine's hasher for it
     la_codes: pa.Array | str | None = None
     event_dates: pa.Array | None = None
 
@@ -94,7 +94,7 @@ def postcode_district(values: pa.Array) -> pa.Array:
 def _pseudonym(values: pa.Array, ctx: DegradeContext) -> pa.Array:
     if ctx.key is None or ctx.la_codes is None:
         raise ValueError("the pseudonym strategy needs the key and the LA codes")
-    return pseudonymise(ctx.key, ctx.la_codes, values)
+    return hasher_for(ctx.key).pseudonymise(ctx.la_codes, values)
 
 
 def _age(values: pa.Array, ctx: DegradeContext) -> pa.Array:

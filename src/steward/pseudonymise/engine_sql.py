@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from steward.pseudonymise.pseudonym import PSEUDONYM_HEX_CHARS, SEPARATOR, hmac_pads
 
@@ -80,3 +81,56 @@ def pseudonymise_duckdb(
     finally:
         con.unregister("steward_pseudonym_input")
     return result.column(0).combine_chunks()
+
+
+class SparkPseudonymiser:
+    """Pseudonyms computed by Spark from its own ``sha2``, ``unhex`` and binary ``concat``.
+
+    Same interface and results as :class:`steward.pseudonymise.pseudonym.Pseudonymiser`. Each
+    distinct message is hashed once, in parallel on the executors; the padded keys travel as
+    a one-row broadcast *column*, not as literals, so they never appear in a query plan.
+    """
+
+    def __init__(self, session: Any, key: bytes) -> None:
+        from pyspark.sql import functions as F
+
+        self.session = session
+        ipad, opad = hmac_pads(key)
+        self._pads = F.broadcast(
+            session.createDataFrame([(ipad, opad)], "ipad binary, opad binary")
+        )
+
+    def digest_distinct(self, messages: pa.Array) -> pa.StringArray:
+        """Pseudonyms of an array of distinct, non-null messages (binary)."""
+        from pyspark.sql import functions as F
+
+        if len(messages) == 0:
+            return pa.array([], pa.string())
+        rows = pa.table(
+            {
+                "pos": pa.array(np.arange(len(messages), dtype=np.int64)),
+                "msg": messages.cast(pa.binary()),
+            }
+        )
+        inner = F.unhex(F.sha2(F.concat(F.col("ipad"), F.col("msg")), 256))
+        pseudonym = F.substring(F.sha2(F.concat(F.col("opad"), inner), 256), 1, PSEUDONYM_HEX_CHARS)
+        frame = (
+            self.session.createDataFrame(rows)
+            .crossJoin(self._pads)
+            .select("pos", pseudonym.alias("pid"))
+        )
+        result = frame.toArrow()
+        # Partitions come back in any order: put the pseudonyms back by position (a sort in
+        # Spark would cost a shuffle).
+        order = pc.sort_indices(result.column("pos"))
+        return result.column("pid").take(order).combine_chunks().cast(pa.string())
+
+    def pseudonymise(self, la_codes: pa.Array | str, raw_ids: pa.Array) -> pa.StringArray:
+        """Pseudonyms of ``raw_ids`` sent by ``la_codes`` (one code, or one per row)."""
+        from steward.pseudonymise.pseudonym import Pseudonymiser
+
+        # Messages (LA + separator + id) are built by Arrow; only the hashing runs in Spark.
+        messages = Pseudonymiser.messages_of(la_codes, raw_ids)
+        encoded = messages.dictionary_encode()
+        distinct = encoded.dictionary
+        return self.digest_distinct(distinct).take(encoded.indices)

@@ -36,7 +36,7 @@ import multiprocessing
 import os
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pyarrow as pa
@@ -154,7 +154,16 @@ class Pseudonymiser:
 
     def messages(self, la_codes: pa.Array | str, raw_ids: pa.Array) -> pa.Array:
         """The HMAC message of every row (null where there is no identifier)."""
-        ids = self._clean_ids(raw_ids)
+        return self.messages_of(la_codes, raw_ids)
+
+    @classmethod
+    def messages_of(cls, la_codes: pa.Array | str, raw_ids: pa.Array) -> pa.Array:
+        """The HMAC message of every row (null where there is no identifier)."""
+        if isinstance(raw_ids, pa.ChunkedArray):
+            raw_ids = raw_ids.combine_chunks()
+        if isinstance(la_codes, pa.ChunkedArray):
+            la_codes = la_codes.combine_chunks()
+        ids = cls._clean_ids(raw_ids)
         las = (
             pa.scalar(la_codes, pa.string())
             if isinstance(la_codes, str)
@@ -216,3 +225,14 @@ class Pseudonymiser:
 def pseudonymise(key: bytes, la_codes: pa.Array | str, raw_ids: pa.Array) -> pa.StringArray:
     """Pseudonyms of an Arrow column of identifiers; see :class:`Pseudonymiser`."""
     return Pseudonymiser(key).pseudonymise(la_codes, raw_ids)
+
+
+class PseudonymHasher(Protocol):
+    """What pseudonymising steps need: the fast path here, or an engine's (Spark's) own."""
+
+    def pseudonymise(self, la_codes: pa.Array | str, raw_ids: pa.Array) -> pa.StringArray: ...
+
+
+def hasher_for(key: bytes | PseudonymHasher) -> PseudonymHasher:
+    """A hasher for ``key`` (the fast path), or ``key`` itself when it already is one."""
+    return Pseudonymiser(key) if isinstance(key, bytes) else key

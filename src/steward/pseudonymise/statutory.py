@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.pseudonymise.degrade import year_month
-from steward.pseudonymise.pseudonym import Pseudonymiser
+from steward.pseudonymise.pseudonym import PseudonymHasher, hasher_for
 
 UPN_NAMESPACE = "UPN"  # a UPN is national: the same pupil has one pseudonym in every LA
 GENDER_CURRENT = {"1": "M", "2": "F", "0": "U", "9": "U"}
@@ -45,14 +45,14 @@ def _cin_gender(children: pa.Table) -> pa.Array:
 def pseudonymise_cin(
     tables: dict[str, pa.Table],
     *,
-    key: bytes,
+    key: bytes | PseudonymHasher,
     la_code: str,
     reference_date: dt.date,
     collection_year: int,
     submission_id: str,
 ) -> dict[str, pa.Table]:
     """One validated CIN batch (raw identifiers) → store tables (pseudonyms only)."""
-    hasher = Pseudonymiser(key)
+    hasher = hasher_for(key)
     children = tables["cin_children"]
     child_pids = hasher.pseudonymise(la_code, children["child_id"])
     pid_of = dict(zip(children["child_seq"].to_pylist(), child_pids.to_pylist(), strict=True))
@@ -192,7 +192,7 @@ def pseudonymise_ssda903(
     name: str,
     data: pa.Table,
     *,
-    key: bytes,
+    key: bytes | PseudonymHasher,
     la_code: str,
     return_month: dt.date,
     submission_id: str,
@@ -200,7 +200,7 @@ def pseudonymise_ssda903(
     """One cleaned SSDA903 table → its store table; None for tables the store does not keep."""
     if name not in _S903_RENAMES:
         return None  # OC2 outcomes are not in the evaluation's data (minimisation)
-    hasher = Pseudonymiser(key)
+    hasher = hasher_for(key)
     columns: dict[str, pa.Array] = {"child_pid": hasher.pseudonymise(la_code, data["CHILD"])}
     for raw, stored in _S903_RENAMES[name].items():
         columns[stored] = data[raw].combine_chunks()

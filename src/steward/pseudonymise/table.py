@@ -20,6 +20,7 @@ import pyarrow.compute as pc
 
 from steward.errors import Location, ValidationError
 from steward.pseudonymise.degrade import DegradeContext, age_in_months, apply, year_month
+from steward.pseudonymise.pseudonym import PseudonymHasher
 from steward.returns.layout import TABLES_BY_NAME, FieldType, ReturnTable
 
 ARROW_TYPES: dict[FieldType, pa.DataType] = {
@@ -127,7 +128,9 @@ def _la_codes(la_codes: pa.Array) -> pa.Array | str:
     return la_codes
 
 
-def pseudonymise_table(table: ReturnTable, data: pa.Table, key: bytes) -> pa.Table:
+def pseudonymise_table(
+    table: ReturnTable, data: pa.Table, key: bytes | PseudonymHasher
+) -> pa.Table:
     """The pseudonymised form of one canonical return table (see the module docstring)."""
     la_codes = _la_codes(_column(table, data, "la_code", pa.string()))
     arrays: list[pa.Array] = []
@@ -152,7 +155,9 @@ def pseudonymise_table(table: ReturnTable, data: pa.Table, key: bytes) -> pa.Tab
     return pa.Table.from_arrays(arrays, schema=output_schema(table))
 
 
-def pseudonymise_tables(tables: dict[str, pa.Table], key: bytes) -> dict[str, pa.Table]:
+def pseudonymise_tables(
+    tables: dict[str, pa.Table], key: bytes | PseudonymHasher
+) -> dict[str, pa.Table]:
     """``pseudonymise_table`` over every table of one submission, keyed by canonical name."""
     unknown = sorted(set(tables) - set(TABLES_BY_NAME))
     if unknown:

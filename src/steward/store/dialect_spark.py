@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import os
 import shutil
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
@@ -20,6 +21,8 @@ import pyarrow as pa
 import sqlglot
 
 from steward.errors import EngineError
+from steward.store.schema import StoreTable
+from steward.store.views import current_select_sql, current_view_name
 
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
@@ -54,7 +57,7 @@ def spark_session(
         .config("spark.driver.memory", driver_memory)
         # Dates and timestamps are wall-clock values in the store, as in DuckDB.
         .config("spark.sql.session.timeZone", "UTC")
-        .config("spark.sql.shuffle.partitions", "8")
+        .config("spark.sql.shuffle.partitions", "4")
         .config("spark.sql.execution.arrow.pyspark.enabled", "true")
     )
     if temp_directory:
@@ -114,3 +117,28 @@ class SparkSql:
 
     def has_relation(self, name: str) -> bool:
         return bool(self.session.catalog.tableExists(name))
+
+
+def register_parquet(session: SparkSession, table: StoreTable, folder: Path) -> None:
+    """Register a store table's Parquet folder as a Spark view named after the table.
+
+    The schema is the store's, given rather than inferred: no job to read footers, and an empty
+    folder is an empty table of the right shape.
+    """
+    from pyspark.sql.pandas.types import from_arrow_schema
+
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = session.read.schema(from_arrow_schema(table.arrow_schema())).parquet(str(folder))
+    frame.createOrReplaceTempView(table.name)
+
+
+def create_current_view(session: SparkSession, table: StoreTable) -> None:
+    """The table's ``_current`` view: the store's own supersede SQL, transpiled to Spark.
+
+    A SQL temporary view keeps its text and resolves the tables it reads at each query, so it
+    sees a base table registered again after a load.
+    """
+    view = current_view_name(table.name)
+    session.sql(
+        f"CREATE OR REPLACE TEMPORARY VIEW `{view}` AS {current_select_sql(table, DIALECT)}"
+    )

@@ -22,6 +22,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.errors import Location, PolicyViolation, ValidationError
+from steward.pseudonymise.pseudonym import PseudonymHasher, Pseudonymiser
 from steward.returns.layout import TABLES
 from steward.store import dialect_duckdb as engine
 from steward.store.schema import (
@@ -58,6 +59,89 @@ class LoadResult:
     submission_id: str
     loaded: bool  # False when the submission was already in the store
     rows: dict[str, int] = field(default_factory=dict)
+
+
+def conform(name: str, data: pa.Table, submission: SubmissionRecord) -> pa.Table:
+    """Check one incoming table against the store schema; cast it to the store's types."""
+    where = Location(sheet=name)
+    table = EVENT_TABLES.get(name)
+    if table is None:
+        raise ValidationError(
+            what=f"the store has no table {name!r}",
+            fix=f"Load only the return tables: {', '.join(EVENT_TABLES)}.",
+            where=where,
+        )
+    raw = RAW_IDENTIFIERS & set(data.column_names)
+    if raw:
+        raise PolicyViolation(
+            what=f"{name} still has raw identifier column(s) {sorted(raw)}",
+            fix="Pass every table through pseudonymise_table before loading it.",
+            where=Location(sheet=name, column=sorted(raw)[0]),
+        )
+    missing = [c for c in table.column_names if c not in data.column_names]
+    extra = [c for c in data.column_names if c not in table.column_names]
+    if missing or extra:
+        raise ValidationError(
+            what=f"{name} does not match the store schema "
+            f"(missing {missing or 'none'}, undeclared {extra or 'none'})",
+            fix="Pass the table through pseudonymise_table, which gives the store's columns.",
+            where=where,
+        )
+    data = data.select(list(table.column_names)).cast(table.arrow_schema())
+    for column, expected in (
+        ("submission_id", submission.submission_id),
+        ("la_code", submission.la_code),
+    ):
+        values = data.column(column)
+        if values.null_count or (data.num_rows and not pc.all(pc.equal(values, expected)).as_py()):
+            raise ValidationError(
+                what=f"rows of {name} belong to another submission ({column} differs)",
+                fix="Load each submission's tables with its own SubmissionRecord.",
+                where=Location(sheet=name, column=column),
+            )
+    return data
+
+
+def ledger_row(submission: SubmissionRecord, rows: dict[str, int]) -> pa.Table:
+    """The ``submissions`` row that marks ``submission`` as loaded (written last)."""
+    ingested = submission.ingested_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    return pa.Table.from_pylist(
+        [
+            {
+                "submission_id": submission.submission_id,
+                "la_code": submission.la_code,
+                "return_type": submission.return_type,
+                "return_month": submission.return_month,
+                "file_name": submission.file_name,
+                "ingested_at": ingested,
+                "rows": sum(rows.values()),
+                "quarantined": submission.quarantined,
+            }
+        ],
+        schema=SUBMISSIONS.arrow_schema(),
+    )
+
+
+def subject_flag_row(
+    child_pid: str, flag: str, request_id: str, set_at: dt.datetime | None
+) -> pa.Table:
+    """One ``subject_flags`` row; an unknown flag is refused."""
+    if flag not in FLAGS:
+        raise ValidationError(
+            what=f"unknown subject flag {flag!r}",
+            fix=f"Use one of: {', '.join(FLAGS)}.",
+        )
+    return pa.Table.from_pylist(
+        [
+            {
+                "child_pid": child_pid,
+                "flag": flag,
+                "set_at": set_at or dt.datetime.now(dt.UTC).replace(tzinfo=None),
+                "request_id": request_id,
+            }
+        ],
+        schema=SUBJECT_FLAGS.arrow_schema(),
+    )
 
 
 class ResearchStore:
@@ -122,24 +206,9 @@ class ResearchStore:
         """Write every table of one submission, and its ledger row, in one transaction."""
         if self.has_submission(submission.submission_id):
             return LoadResult(submission.submission_id, loaded=False)
-        prepared = {name: self._conform(name, data, submission) for name, data in tables.items()}
+        prepared = {name: conform(name, data, submission) for name, data in tables.items()}
         rows = {name: data.num_rows for name, data in prepared.items()}
-        ingested = submission.ingested_at or dt.datetime.now(dt.UTC).replace(tzinfo=None)
-        ledger = pa.Table.from_pylist(
-            [
-                {
-                    "submission_id": submission.submission_id,
-                    "la_code": submission.la_code,
-                    "return_type": submission.return_type,
-                    "return_month": submission.return_month,
-                    "file_name": submission.file_name,
-                    "ingested_at": ingested,
-                    "rows": sum(rows.values()),
-                    "quarantined": submission.quarantined,
-                }
-            ],
-            schema=SUBMISSIONS.arrow_schema(),
-        )
+        ledger = ledger_row(submission, rows)
         self.con.begin()
         try:
             for name, data in prepared.items():
@@ -155,69 +224,12 @@ class ResearchStore:
     def _insert(self, table: StoreTable, data: pa.Table) -> None:
         engine.insert_arrow(self.con, table.name, table.column_names, data)
 
-    def _conform(self, name: str, data: pa.Table, submission: SubmissionRecord) -> pa.Table:
-        """Check one incoming table against the store schema; cast it to the store's types."""
-        where = Location(sheet=name)
-        table = EVENT_TABLES.get(name)
-        if table is None:
-            raise ValidationError(
-                what=f"the store has no table {name!r}",
-                fix=f"Load only the return tables: {', '.join(EVENT_TABLES)}.",
-                where=where,
-            )
-        raw = RAW_IDENTIFIERS & set(data.column_names)
-        if raw:
-            raise PolicyViolation(
-                what=f"{name} still has raw identifier column(s) {sorted(raw)}",
-                fix="Pass every table through pseudonymise_table before loading it.",
-                where=Location(sheet=name, column=sorted(raw)[0]),
-            )
-        missing = [c for c in table.column_names if c not in data.column_names]
-        extra = [c for c in data.column_names if c not in table.column_names]
-        if missing or extra:
-            raise ValidationError(
-                what=f"{name} does not match the store schema "
-                f"(missing {missing or 'none'}, undeclared {extra or 'none'})",
-                fix="Pass the table through pseudonymise_table, which gives the store's columns.",
-                where=where,
-            )
-        data = data.select(list(table.column_names)).cast(table.arrow_schema())
-        for column, expected in (
-            ("submission_id", submission.submission_id),
-            ("la_code", submission.la_code),
-        ):
-            values = data.column(column)
-            if values.null_count or (
-                data.num_rows and not pc.all(pc.equal(values, expected)).as_py()
-            ):
-                raise ValidationError(
-                    what=f"rows of {name} belong to another submission ({column} differs)",
-                    fix="Load each submission's tables with its own SubmissionRecord.",
-                    where=Location(sheet=name, column=column),
-                )
-        return data
-
     # -- subject flags -----------------------------------------------------------------------
     def flag_subject(
         self, child_pid: str, flag: str, request_id: str, set_at: dt.datetime | None = None
     ) -> None:
         """Record that a child's data must no longer be used (restricted, objected, erased)."""
-        if flag not in FLAGS:
-            raise ValidationError(
-                what=f"unknown subject flag {flag!r}",
-                fix=f"Use one of: {', '.join(FLAGS)}.",
-            )
-        row = pa.Table.from_pylist(
-            [
-                {
-                    "child_pid": child_pid,
-                    "flag": flag,
-                    "set_at": set_at or dt.datetime.now(dt.UTC).replace(tzinfo=None),
-                    "request_id": request_id,
-                }
-            ],
-            schema=SUBJECT_FLAGS.arrow_schema(),
-        )
+        row = subject_flag_row(child_pid, flag, request_id, set_at)
         self.con.begin()
         try:
             self._insert(SUBJECT_FLAGS, row)
@@ -251,6 +263,10 @@ class ResearchStore:
 
     def checkpoint(self) -> None:
         engine.checkpoint(self.con)
+
+    def pseudonymiser(self, key: bytes) -> PseudonymHasher:
+        """The hasher ingest pseudonymises with on this engine: the fast path, in process."""
+        return Pseudonymiser(key)
 
     @property
     def sql(self) -> engine.DuckDbSql:

@@ -1,8 +1,9 @@
 """Returns uploaded through the web: safe file names, the ingest call, and a record per upload.
 
 The uploaded bytes go to a private temporary folder under a sanitised name (never a path the
-user chose) and from there through the ingest service, which keeps the content-addressed,
-encrypted copy in the landing area. Each upload leaves a small JSON record and a copy of that
+user chose) and from there through the ingest service as the signed-in user, which checks their
+permission for the file's LA and keeps the content-addressed, encrypted copy in the landing
+area. Each upload leaves a small JSON record and a copy of that
 run's quality report under ``reports/uploads/<id>/`` (counts and codes only, no content).
 """
 
@@ -20,7 +21,9 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from steward.errors import InputFileError, PermissionDenied, UserError
-from steward.ingest import SUPPORTED_SUFFIXES, ingest, study_local_authorities
+from steward.governance.access import Role, User
+from steward.governance.access.la_codes import same_la
+from steward.ingest import SUPPORTED_SUFFIXES, ingest
 from steward.workspace import Workspace
 
 MAX_NAME_LENGTH = 120
@@ -28,19 +31,6 @@ RECORD_FILE = "upload.json"
 REPORT_FILE = "quality.html"
 _UPLOAD_ID = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{8}$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9._ ()-]+")
-# Accounts carry an LA's GSS code (E........); returns carry its DfE LA number.
-GSS_TO_DFE = {
-    "E08000005": "354",  # Rochdale
-    "E06000003": "807",  # Redcar and Cleveland
-    "E06000007": "877",  # Warrington
-    "E10000020": "926",  # Norfolk
-    "E06000016": "856",  # Leicester
-}
-
-
-def same_la(account_la: str, return_la: str | None) -> bool:
-    """Whether a return's LA code (either form) is the account's LA."""
-    return return_la in (account_la, GSS_TO_DFE.get(account_la))
 
 
 class UploadTooLarge(UserError):
@@ -158,22 +148,15 @@ async def save_stream(chunks: AsyncIterator[bytes], target: Path, max_bytes: int
     return size
 
 
-def _check_own_la(workspace: Workspace, path: Path, la_code: str) -> None:
-    """An LA data provider may submit only their own LA's return: read it before ingesting."""
+def _check_upload_route(path: Path) -> None:
+    """LA data teams upload their own returns here; statutory returns come another way."""
     from steward.ingest_statutory import statutory_kind
-    from steward.returns import read_return
 
     if statutory_kind(path) is not None:
         raise PermissionDenied(
             what="CIN census and SSDA903 files are loaded by the evaluation team, not uploaded "
             "here",
             fix="Send them through the secure transfer route agreed with the evaluation team.",
-        )
-    reading = read_return(path, local_authorities=study_local_authorities(workspace))
-    if not same_la(la_code, reading.la_code):
-        raise PermissionDenied(
-            what="this return is from another local authority",
-            fix=f"Upload only returns of your own LA ({la_code}).",
         )
 
 
@@ -183,28 +166,32 @@ def ingest_upload(
     staged: Path,
     *,
     file_name: str,
-    actor: str,
-    actor_la: str | None,
+    actor: User,
 ) -> UploadRecord:
-    """Ingest the staged file as ``actor`` and keep a record; refusals are recorded too."""
+    """Ingest the staged file as ``actor`` and keep a record; refusals are recorded too.
+
+    The ingest service checks ``actor``'s permission for the file's LA (an LA data provider's
+    upload of another LA's return is refused there and nothing of it is kept).
+    """
+    actor_la = actor.la_code if actor.role == Role.LA_PROVIDER else None
     record = UploadRecord(
         upload_id=new_upload_id(),
         uploaded_at=dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        uploaded_by=actor,
+        uploaded_by=actor.username,
         uploader_la=actor_la,
         file_name=file_name,
         status="failed",
     )
     try:
         if actor_la is not None:
-            _check_own_la(workspace, staged, actor_la)
+            _check_upload_route(staged)
+        summary = ingest(workspace, [staged], actor=actor)
     except PermissionDenied as exc:
         record.status, record.problem, record.fix = "refused", exc.what, exc.fix
         return _save(uploads, record, None)
     except UserError as exc:
         record.problem, record.fix = str(exc.what), exc.fix
         return _save(uploads, record, None)
-    summary = ingest(workspace, [staged], actor=actor)
     outcome = summary.outcomes[0] if summary.outcomes else None
     if outcome is None:
         record.problem = "the file was not recognised as a return"

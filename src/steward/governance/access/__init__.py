@@ -23,8 +23,10 @@ from steward.governance.access.permissions import (
     Role,
 )
 from steward.governance.access.users import (
+    DEMO_USERNAME,
     add_user,
     bootstrap_admin,
+    demo_researcher,
     list_users,
     set_accreditation,
     set_active,
@@ -33,6 +35,7 @@ from steward.governance.access.users import (
 
 __all__ = [
     "ACCREDITATION_REQUIRED",
+    "DEMO_USERNAME",
     "LA_SCOPED",
     "ROLE_PERMISSIONS",
     "ApiToken",
@@ -45,6 +48,7 @@ __all__ = [
     "authenticate_token",
     "authorise",
     "bootstrap_admin",
+    "demo_researcher",
     "hash_password",
     "is_allowed",
     "issue_token",

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from typing import Any, ParamSpec, TypeVar
 
 from steward.errors import PermissionDenied
+from steward.governance.access.la_codes import same_la
 from steward.governance.access.models import User
 from steward.governance.access.permissions import (
     ACCREDITATION_REQUIRED,
@@ -46,7 +47,8 @@ def authorise(
 
     - an inactive user may do nothing;
     - the role must hold the permission in ``ROLE_PERMISSIONS``;
-    - an LA data provider holds LA-scoped permissions only for their own LA;
+    - an LA data provider holds LA-scoped permissions only for their own LA (``la_code`` may be
+      its GSS code or its DfE LA number);
     - a researcher reads secure-research-service data only while accredited (the expiry date is
       the last day of access).
     """
@@ -68,7 +70,7 @@ def authorise(
             f"the {role.value} role does not include it",
             "Ask the DPO if your role should change.",
         )
-    own_la = user.la_code is not None and la_code == user.la_code
+    own_la = user.la_code is not None and same_la(user.la_code, la_code)
     if role is Role.LA_PROVIDER and permission in LA_SCOPED and not own_la:
         raise _deny(
             user,

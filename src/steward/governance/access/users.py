@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import secrets
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -19,6 +20,8 @@ from steward.governance.audit.log import record_in
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
 _LA_CODE = re.compile(r"^E\d{8}$")
 BOOTSTRAP_ACTOR = "bootstrap"
+DEMO_ACTOR = "demo"
+DEMO_USERNAME = "demo-researcher"
 
 
 def _new_user(
@@ -99,6 +102,33 @@ def bootstrap_admin(session: Session, username: str, password: str) -> User:
         role=Role.ADMIN,
         la_code=None,
         accreditation_expires=None,
+    )
+
+
+def demo_researcher(session: Session, *, today: dt.date | None = None) -> User:
+    """The researcher account ``steward demo`` acts as, made on its first run.
+
+    Only in a workspace with no other account (the demo's own): a real workspace's users are
+    managed by its admin. The password is random and kept nowhere, so nobody can sign in as it;
+    the demo acts through the account it made.
+    """
+    found = session.scalar(select(User).where(User.username == DEMO_USERNAME))
+    if found is not None and found.role == Role.RESEARCHER and user_count(session) == 1:
+        return found
+    if found is not None or user_count(session) > 0:
+        raise PermissionDenied(
+            what="this workspace has accounts of its own, so the demo will not act in it",
+            fix="Run 'steward demo --dir NEW_FOLDER' for a fresh demo workspace.",
+        )
+    today = today or dt.date.today()
+    return _new_user(
+        session,
+        recorded_by=DEMO_ACTOR,
+        username=DEMO_USERNAME,
+        password=secrets.token_urlsafe(32),
+        role=Role.RESEARCHER,
+        la_code=None,
+        accreditation_expires=today + dt.timedelta(days=365),
     )
 
 

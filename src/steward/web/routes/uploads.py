@@ -54,7 +54,7 @@ async def receive_upload(request: Request, principal: Principal, upload: UploadF
         await save_stream(_chunks(upload), staged, ctx.max_upload_bytes)
         return await run_in_threadpool(
             ingest_upload, ctx.workspace, ctx.uploads_dir, staged, file_name=file_name,
-            actor=principal.user.username, actor_la=principal.la_code,
+            actor=principal.user,
         )  # fmt: skip
 
 
