@@ -138,7 +138,7 @@ class StudyDefinition(_Strict):
         return next((p.name for p in self.periods if p.contains(day)), None)
 
 
-SHIPPED = ("no_wrong_door",)
+SHIPPED = ("no_wrong_door", "national")
 
 
 def load_study(name_or_path: str | Path) -> StudyDefinition:
