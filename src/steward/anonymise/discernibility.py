@@ -20,7 +20,7 @@ evaluated node below it (at least n·m, every record costing m) and the largest 
 one above it, and is skipped once their sum exceeds the best DM found; ties are still
 evaluated, so the answer is the one the exhaustive order gives (less generalised, then first).
 A node below a node that fails the suppression limit fails too (its failing classes split into
-failing classes), so its forced charge is infinite.
+failing classes), so its forced charge rules them all out.
 
 The top node is evaluated first (the fallback answer under a time limit); then, in batches, the
 open nodes with the most open nodes both above and below them, since one evaluation can close
@@ -32,7 +32,6 @@ are counted by two matrix products.
 from __future__ import annotations
 
 import math
-import sys
 import time
 
 import numpy as np
@@ -41,11 +40,16 @@ from steward.anonymise.models import Check, ClassView
 from steward.anonymise.search import Lattice, SearchOutcome
 from steward.anonymise.sizes import ClassSizes
 
-# Nodes evaluated between two rankings of the open nodes (a ranking costs about one evaluation).
-_BATCH = 8
+# Nodes evaluated between two rankings of the open nodes, chosen among this many times as many
+# of the best ranked.
+_BATCH = 16
+_POOL = 4
 # Count cones by matrix products up to this many rows plus columns; beyond, by prefix sums.
 _PRODUCT_LIMIT = 512
-_LARGEST = sys.float_info.max
+# The forced charge below a failing node: it rules every node out (any DM is at most n², far
+# smaller), and stays finite so that cones can be raised by multiplying 0/1 masks.
+_RULED_OUT = 1e300
+_LIMIT = 1e299
 
 
 class LatticeGrid:
@@ -66,20 +70,29 @@ class LatticeGrid:
         self.rows, self.columns = math.prod(heights[:split]), math.prod(heights[split:])
         self.row_up = _order(heights[:split])
         self.column_up = _order(heights[split:])
+        self._row_up_values = self.row_up.astype(np.float64)
+        self._column_up_values = self.column_up.astype(np.float64)
         self.by_product = self.rows + self.columns <= _PRODUCT_LIMIT
         if self.by_product:
             self._row_up = self.row_up.astype(np.float32)
             self._column_up = self.column_up.astype(np.float32)
 
-    def above(self, node: int) -> np.ndarray:
-        """Mask (rows × columns) of the node and every generalisation of it."""
+    def raise_above(self, grid: np.ndarray, node: int, value: float) -> None:
+        """Raise ``grid`` (rows × columns, values ≥ 0) to ``value`` over the node and every
+        generalisation of it."""
         row, column = divmod(node, self.columns)
-        return np.logical_and.outer(self.row_up[row], self.column_up[column])
+        # An outer product of 0/1 vectors holds the value on the cone and 0 elsewhere, which
+        # the maximum ignores; cheaper than a masked maximum.
+        cone = np.multiply.outer(self._row_up_values[row] * value, self._column_up_values[column])
+        np.maximum(grid, cone, out=grid)
 
-    def below(self, node: int) -> np.ndarray:
-        """Mask (rows × columns) of the node and every specialisation of it."""
+    def raise_below(self, grid: np.ndarray, node: int, value: float) -> None:
+        """Raise ``grid`` (values ≥ 0) to ``value`` over the node and every specialisation."""
         row, column = divmod(node, self.columns)
-        return np.logical_and.outer(self.row_up[:, row], self.column_up[:, column])
+        cone = np.multiply.outer(
+            self._row_up_values[:, row] * value, self._column_up_values[:, column]
+        )
+        np.maximum(grid, cone, out=grid)
 
     def cone_counts(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For every node, how many masked nodes lie above it and below it (itself included)."""
@@ -130,7 +143,7 @@ class DiscernibilitySearch:
         self.min_class_size = max(1, min_class_size)
         self.deadline = time.perf_counter() + time_limit if time_limit else None
         # A large lattice is ranked less often: a ranking costs time in proportion to its size.
-        self.batch = max(_BATCH, lattice.size // 4096)
+        self.batch = min(max(_BATCH, lattice.size // 4096), 4 * _BATCH)
         # The two parts of each node's lower bound (see the module notes), flat and as a matrix.
         self.floor = np.full(lattice.size, float(n) * self.min_class_size)
         self.forced = np.zeros(lattice.size, dtype=np.float64)
@@ -142,9 +155,9 @@ class DiscernibilitySearch:
         self.best_score = float("inf")
 
     def _limit(self) -> float:
-        # A bound must not exceed the best DM; an infinite bound (below a failing node) rules a
-        # node out even before any node satisfies the models.
-        return min(self.best_score, _LARGEST)
+        # A bound must not exceed the best DM; the charge below a failing node rules a node out
+        # even before any node satisfies the models.
+        return min(self.best_score, _LIMIT)
 
     def _open(self, node: int) -> bool:
         """Not yet evaluated, and not ruled out by the bound."""
@@ -167,16 +180,16 @@ class DiscernibilitySearch:
         # Both parts only grow along the order (floor upwards, forced downwards), so a cone
         # needs raising only when the node's own value rises.
         if floor > self.floor[node]:
-            np.maximum(self._floor, floor, out=self._floor, where=self.grid.above(node))
+            self.grid.raise_above(self._floor, node, floor)
         failing = suppressed > self.max_suppressed
         if suppressed:
             if failing:
-                forced = math.inf
+                forced = _RULED_OUT
             else:
                 outside = ~kept
                 forced = float(np.dot(sizes[outside], n - charged[outside]))
             if forced > self.forced[node]:
-                np.maximum(self._forced, forced, out=self._forced, where=self.grid.below(node))
+                self.grid.raise_below(self._forced, node, forced)
         if failing:
             return
         score = float(np.dot(kept_sizes, kept_sizes)) + float(suppressed) * n
@@ -197,11 +210,8 @@ class DiscernibilitySearch:
         # The top node first: with a time limit it is the fallback answer.
         self.evaluate(self.lattice.size - 1)
         complete = True
-        while complete:
-            batch = self._most_dividing()
-            if len(batch) == 0:
-                break
-            for node in batch.tolist():
+        while complete and (batch := self._next_batch()):
+            for node in batch:
                 if self._out_of_time():
                     complete = False
                     break
@@ -212,18 +222,32 @@ class DiscernibilitySearch:
         )
         return SearchOutcome(best, self.best_score, self.nodes_checked, self.lattice.size, complete)
 
-    def _most_dividing(self) -> np.ndarray:
-        """The open nodes to evaluate next, most promising first (empty when none is open).
+    def _next_batch(self) -> list[int]:
+        """The open nodes to evaluate next (empty when none is open).
 
         An evaluated node can close every open node above it (its floor) and below it (its
         forced charge), so the nodes with the most open nodes on both sides go first: the
-        product of the two counts, which favours the middle of what is left open."""
+        product of the two counts, which favours the middle of what is left open. A batch holds
+        no two comparable nodes, so that it spreads over the lattice."""
         is_open = ~self.done & (self.floor + self.forced <= self._limit())
         nodes = np.flatnonzero(is_open)
         if len(nodes) <= self.batch:
-            return nodes
+            return [int(x) for x in nodes]
         above, below = self.grid.cone_counts(is_open)
         # Cone counts include the node itself, so every open node has a positive priority.
         priority = (above.astype(np.float64) * below)[nodes]
-        best = np.argpartition(-priority, self.batch - 1)[: self.batch]
-        return nodes[best[np.argsort(-priority[best], kind="stable")]]
+        pool_size = min(len(nodes), _POOL * self.batch)
+        top = np.argpartition(-priority, pool_size - 1)[:pool_size]
+        pool = nodes[top[np.argsort(-priority[top], kind="stable")]]
+        levels = self.lattice.levels[pool]
+        below_or_equal = np.all(levels[:, None, :] <= levels[None, :, :], axis=2)
+        apart = ~(below_or_equal | below_or_equal.T)
+        chosen: list[int] = []
+        free = np.ones(len(pool), dtype=bool)
+        for position in range(len(pool)):
+            if free[position]:
+                chosen.append(int(pool[position]))
+                if len(chosen) == self.batch:
+                    break
+                free &= apart[position]
+        return chosen

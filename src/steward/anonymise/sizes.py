@@ -191,6 +191,17 @@ class ClassSizes:
     def _dense_sizes(self, levels_array: np.ndarray) -> np.ndarray | None:
         """Class sizes by ``np.bincount`` over a compact mixed-radix key of the distinct
         records, or None when the key space is too large to count densely."""
+        found = self.dense_key(levels_array)
+        if found is None:
+            return None
+        key, weights, space = found
+        sizes = np.bincount(key, weights=weights, minlength=space)
+        return sizes[sizes > 0].astype(np.int64)
+
+    def dense_key(self, levels_array: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """A compact key per distinct record (of the coarsest record set below the node), equal
+        for records of one class, with the records' weights and the key space; None when the
+        space is too large to count densely. The classes are the non-empty bins."""
         levels = tuple(int(x) for x in levels_array)
         records = self._records_for(levels)
         rows = len(records.weights)
@@ -204,8 +215,7 @@ class ClassSizes:
         if space >= _INT32_LIMIT:
             high = high.astype(np.int64)
         key = high * low_space + low if half else low
-        sizes = np.bincount(key, weights=records.weights, minlength=space)
-        return sizes[sizes > 0].astype(np.int64)
+        return key, records.weights, space
 
     def _half_key(
         self, records: _Records, levels: tuple[int, ...], first: int
