@@ -10,6 +10,8 @@ needed column, is refused naming the file and column. Rows that break a rule are
 
 from __future__ import annotations
 
+import csv
+
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -69,7 +71,8 @@ def is_npd_extract(path: Path) -> bool:
     with path.open("rb") as fh:
         head = fh.read(4096).decode("utf-8", errors="replace").lstrip("\ufeff")
     first = head.splitlines()[:1]
-    return bool(first) and npd_table_of(first[0].split(",")) is not None
+    # csv, not split(","): extracts often quote every heading.
+    return bool(first) and npd_table_of(next(csv.reader(first))) is not None
 
 
 def read_npd(path: Path) -> NpdReading:
