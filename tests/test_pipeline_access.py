@@ -64,7 +64,7 @@ def submitted_las(ws: Workspace) -> set[str]:
 def audit_actors(ws: Workspace) -> list[tuple[str, str, str | None]]:
     with session_scope(workspace_audit_log(ws).engine) as session:
         return [
-            (e.actor, e.action, (e.details or {}).get("status")) for e in last_entries(session, 100)
+            (e.actor, e.action, (e.details or {}).get("status")) for e in last_entries(session, 500)
         ]
 
 
@@ -102,6 +102,16 @@ def test_an_la_provider_submits_only_their_own_las_returns(
     assert not landing.exists(file_sha256(redcar_return))
     assert landing.exists(file_sha256(rochdale_return))
     assert ("lee.rochdale", "ingest", "refused") in audit_actors(workspace)
+
+
+def test_an_la_provider_is_not_told_what_another_la_has_sent(
+    workspace: Workspace, account: Accounts, rochdale_return: Path, redcar_return: Path
+) -> None:
+    researcher = account(workspace)
+    assert not ingest(workspace, [rochdale_return, redcar_return], actor=researcher).failed
+    provider = account(workspace, "lee.rochdale", "la_provider", la_code=ROCHDALE)
+    summary = ingest(workspace, [rochdale_return, redcar_return], actor=provider)
+    assert [o.status for o in summary.outcomes] == ["already_ingested", "refused"]
 
 
 def test_an_la_providers_refused_file_leaves_no_quarantine(
@@ -309,3 +319,24 @@ def test_the_demo_account_is_made_once_and_only_in_a_workspace_of_its_own(
             demo_researcher(session)
     finally:
         engine.dispose()
+
+
+def test_the_demo_refuses_a_workspace_with_accounts_of_its_own(
+    workspace: Workspace, account: Accounts
+) -> None:
+    account(workspace)
+    result = runner.invoke(app, ["demo", "--dir", str(workspace.root), "--scale", "tiny"])
+    assert result.exit_code == 9 and "accounts of its own" in result.output
+    assert not (workspace.root / "incoming").exists()
+    assert submitted_las(workspace) == set()
+
+
+@pytest.mark.slow
+def test_the_demo_runs_without_a_prompt_as_its_own_researcher(tmp_path: Path) -> None:
+    folder = tmp_path / "demo"
+    result = runner.invoke(app, ["demo", "--dir", str(folder), "--scale", "tiny"], input="")
+    assert result.exit_code == 0, result.output
+    assert "Password" not in result.output and DEMO_USERNAME in result.output
+    ws = init_workspace(folder)
+    actors = {(actor, action) for actor, action, _ in audit_actors(ws)}
+    assert {(DEMO_USERNAME, "ingest"), (DEMO_USERNAME, "export"), ("demo", "user_added")} <= actors

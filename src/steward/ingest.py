@@ -14,6 +14,7 @@ as refused and the rest of the batch goes on.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,6 +30,7 @@ from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES, LocalAuthorit
 from steward.workspace import Workspace
 
 SUPPORTED_SUFFIXES = (".xlsx", ".csv", ".xml")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
 @dataclass
@@ -177,6 +179,10 @@ class IngestRun:
 
         submission_id = file_sha256(path)
         if self.store.has_submission(submission_id):
+            if self.user is None or self.user.la_code is not None:
+                # An LA's account hears "already ingested" only of its own LA's files; of
+                # another LA's it would learn what that LA has sent.
+                self.authorise_submission(path, self.submitted_la(submission_id))
             return FileOutcome(path, "already_ingested", submission_id=submission_id)
         if is_npd_extract(path):
             self.authorise_submission(path, NPD_SOURCE, srs_data=True)
@@ -231,6 +237,16 @@ class IngestRun:
             quarantined=quarantined,
             decisions=list(validated.decisions),
         )
+
+    def submitted_la(self, submission_id: str) -> str:
+        """The LA of a submission already in the store."""
+        # A SHA-256 in hex, so safe to spell into the SQL (the Spark store takes no parameters).
+        if not _SHA256.fullmatch(submission_id):
+            raise ValueError("a submission id is the SHA-256 of its file, in hex")
+        found = self.store.query(
+            f"SELECT la_code FROM submissions WHERE submission_id = '{submission_id}'"
+        )
+        return str(found.column("la_code")[0].as_py())
 
     def without_erased(self, tables: dict[str, pa.Table]) -> dict[str, pa.Table]:
         """Drop rows of people erased on request: a later return must not bring them back."""
