@@ -45,7 +45,7 @@ def test_unknown_scale_is_a_clear_error(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["synth", "--out", str(tmp_path), "--scale", "huge"])
     assert result.exit_code == 3
     assert "Unknown scale 'huge'" in result.output
-    assert "tiny, small, large" in result.output
+    assert "tiny, small, large, national" in result.output
     assert "Traceback" not in result.output
     assert not any(tmp_path.iterdir())
 
@@ -56,3 +56,29 @@ def test_out_must_be_a_folder(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["synth", "--out", str(file), "--scale", "tiny"])
     assert result.exit_code == 3
     assert "not a folder" in result.output
+
+
+def test_national_scale_for_the_first_la(tmp_path: Path) -> None:
+    out = tmp_path / "national"
+    result = CliRunner().invoke(
+        app, ["synth", "--out", str(out), "--scale", "national", "--las", "1", "--seed", "2"]
+    )
+    assert result.exit_code == 0, result.output
+    said = " ".join(result.output.split())  # Rich wraps long lines
+    assert "for 1 LAs" in said and "PMR lookups not written" in said
+    assert sorted(p.name for p in out.iterdir()) == ["gateshead", "npd", "npd_truth"]
+    assert len(list((out / "gateshead").glob("cin_census_20*.xml"))) == 7
+
+
+def test_las_needs_the_national_scale(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        app, ["synth", "--out", str(tmp_path), "--scale", "tiny", "--las", "3"]
+    )
+    assert result.exit_code == 3
+    assert "--scale national only" in result.output
+    result = CliRunner().invoke(
+        app, ["synth", "--out", str(tmp_path), "--scale", "national", "--las", "999"]
+    )
+    assert result.exit_code == 3
+    assert "1 to 153" in result.output
+    assert "Traceback" not in result.output

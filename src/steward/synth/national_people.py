@@ -101,7 +101,8 @@ def draw_people(
     window_end = _ordinal(dt.date(last_year, 3, 31))
     years = last_year - first_year + 2
     # Re-referrals cut short by the window's end or the 18th birthday make up for 3%.
-    referred = max(1, round(1.03 * referrals_per_year * years / _MEAN_REFERRALS))
+    # Counts are Poisson draws: rounding would bias small LAs at small fractions.
+    referred = max(1, int(rng.poisson(1.03 * referrals_per_year * years / _MEAN_REFERRALS)))
     first_ref = np.sort(rng.integers(window_start, window_end + 1, referred))
     shares = np.array([b[2] for b in _AGE_BANDS])
     band = rng.choice(len(_AGE_BANDS), referred, p=shares / shares.sum())
@@ -149,7 +150,7 @@ def draw_people(
     care_end = np.minimum(entry + 1 + care_length, adult - 1)
 
     # The stock already in care when the window opens, never referred within it.
-    stock = max(0, round(_CARE_CALIBRATION * looked_after_per_year * (1 - STARTS_SHARE)))
+    stock = int(rng.poisson(_CARE_CALIBRATION * looked_after_per_year * (1 - STARTS_SHARE)))
     s_start = window_start - rng.integers(1, 6 * 365, stock)
     s_birth = s_start - rng.integers(0, 16 * 365, stock)
     s_end = np.minimum(window_start + rng.exponential(700, stock).astype(np.int64),
