@@ -156,9 +156,10 @@ def parse_codes(text: pa.Array, list_name: str, on: dt.date) -> pa.Array:
 def ethnicity_groups(codes: pa.Array) -> pa.Array:
     """The aggregate group of each ethnicity code; a missing code is its own group."""
     keys = pa.array(list(ETHNICITY_GROUPS))
-    groups = pa.array(list(ETHNICITY_GROUPS.values()))
-    grouped = pc.take(groups, pc.index_in(codes, value_set=keys))
-    return pc.fill_null(grouped, ETHNICITY_GROUP_MISSING)
+    groups = pa.array([*ETHNICITY_GROUPS.values(), ETHNICITY_GROUP_MISSING])
+    # Unknown and missing codes point at the last group: one take, no second copy to fill.
+    at = pc.fill_null(pc.index_in(codes, value_set=keys), len(keys))
+    return pc.take(groups, at)
 
 
 def normalise_column(raw: pa.Array, spec: ReturnField, return_month: dt.date) -> Normalised:

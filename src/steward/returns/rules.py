@@ -44,7 +44,9 @@ class RuleContext:
     siblings: dict[str, pa.Table] = field(default_factory=dict)
 
     def column(self, name: str) -> pa.Array:
-        return self.data[name].combine_chunks()
+        column = self.data[name]
+        # One chunk is used as it is: combining would copy it.
+        return column.chunk(0) if column.num_chunks == 1 else column.combine_chunks()
 
     def present(self, name: str) -> bool:
         """Whether the sheet had this field's column at all."""
@@ -123,12 +125,13 @@ def key_codes(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
     """One int64 per row identifying its combination of key values, and which rows are complete.
 
     Each column is dictionary-encoded (hashing in Arrow) and its indices folded into the codes
-    so far; re-ranking after each column keeps the codes below the row count, so any number of
-    key columns packs without overflow. Equal keys become equal integers for numpy to sort.
+    so far; re-ranking them to below the row count whenever the next column could overflow
+    lets any number of key columns pack. Equal keys become equal integers for numpy to sort.
     """
     n = len(columns[0])
     codes = np.zeros(n, dtype=np.int64)
     complete = np.ones(n, dtype=bool)
+    bound = 1  # codes so far are below this
     for column in columns:
         encoded = pc.dictionary_encode(column)
         if isinstance(encoded, pa.ChunkedArray):
@@ -136,8 +139,12 @@ def key_codes(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
         indices = encoded.indices
         complete &= np.asarray(pc.is_valid(indices).to_numpy(zero_copy_only=False))
         size = len(encoded.dictionary) + 1
-        codes = codes * size + np.asarray(pc.fill_null(indices, 0).to_numpy()).astype(np.int64)
-        codes = np.unique(codes, return_inverse=True)[1].astype(np.int64).reshape(n)
+        if bound * size >= 2**62:  # re-rank (a sort) only when the next column could overflow
+            codes = np.unique(codes, return_inverse=True)[1].astype(np.int64).reshape(n)
+            bound = n
+        codes *= size
+        codes += np.asarray(pc.fill_null(indices, 0).to_numpy())
+        bound *= size
     return codes, complete
 
 
@@ -242,6 +249,9 @@ def _start_before_referral(ctx: RuleContext, start: str) -> FieldRows:
     if referrals is None or referrals.num_rows == 0:
         return {}
     n = ctx.data.num_rows
+    # Only the referrals of children in this table can match: the rest are left out first.
+    children = ctx.column("child_id")
+    referrals = referrals.filter(pc.is_in(referrals["child_id"], value_set=children))
     # Encode both tables' (child, referral) keys together so equal keys get equal codes.
     both = [
         pa.concat_arrays([referrals[k].combine_chunks(), ctx.column(k)])

@@ -24,6 +24,8 @@ from steward.returns.layout import ReturnTable
 from steward.returns.reader import ReturnReading, TableReading
 from steward.returns.rules import RuleContext, Severity, iter_rules
 
+MAX_VALID_SLICES = 64  # at least; more in a long table (see rows_between)
+
 
 @dataclass(frozen=True)
 class RuleFailure:
@@ -109,8 +111,7 @@ def validate_table(
     ctx = RuleContext(reading.table, data, reading.problems, return_month, siblings)
     source_rows = np.asarray(data["source_row"].to_numpy())
     failures: list[RuleFailure] = []
-    codes: list[pa.Array] = []
-    reasons: list[pa.Array] = []
+    moving: list[tuple[str, str, np.ndarray]] = []  # code, reason, rows it takes out
     for rule in iter_rules(ctx):
         for field_name, idx in rule.check(ctx).items():
             heading = reading.headings.get(field_name)
@@ -130,30 +131,66 @@ def validate_table(
                 )
             )
             if rule.severity == "blocking" or rule.moves_row:
-                hit = np.zeros(n, dtype=bool)
-                hit[idx] = True
-                mask = pa.array(hit)
-                # Each piece carries its own separator; joined with "" and right-trimmed.
-                codes.append(pc.if_else(mask, f"{rule.code}; ", ""))
-                reasons.append(pc.if_else(mask, f"{rule.message} ({field_name}); ", ""))
-    if codes:
-        rule_code = pc.utf8_rtrim(pc.binary_join_element_wise(*codes, ""), characters="; ")
-        reason = pc.utf8_rtrim(pc.binary_join_element_wise(*reasons, ""), characters="; ")
-        out = pc.not_equal(rule_code, "")
-    else:
-        rule_code = reason = pa.nulls(n, pa.string())
-        out = pa.array(np.zeros(n, dtype=bool))
-    quarantined = data.append_column("rule_code", rule_code).append_column("reason", reason)
+                moving.append((rule.code, f"{rule.message} ({field_name})", idx))
+    out = np.zeros(n, dtype=bool)
+    for _, _, idx in moving:
+        out[idx] = True
+    out_rows = np.flatnonzero(out)
+    rule_code, reason = _reasons(out_rows, moving)
+    quarantined = (
+        data.take(pa.array(out_rows, pa.int64()))
+        .append_column("rule_code", rule_code)
+        .append_column("reason", reason)
+    )
     return ValidatedTable(
         table=reading.table,
         sheet=reading.sheet,
         rows_in=n,
-        valid=data.filter(pc.invert(out)),
-        quarantined=quarantined.filter(out),
+        valid=rows_between(data, out_rows),
+        quarantined=quarantined,
         failures=failures,
         dropped_columns=list(reading.dropped_columns),
         missing_columns=list(reading.missing_columns),
     )
+
+
+def _reasons(
+    out_rows: np.ndarray, moving: list[tuple[str, str, np.ndarray]]
+) -> tuple[pa.Array, pa.Array]:
+    """Per row taken out: the codes and the reasons of every rule it broke, in rule order."""
+    if not moving:
+        return pa.array([], pa.string()), pa.array([], pa.string())
+    codes: list[pa.Array] = []
+    reasons: list[pa.Array] = []
+    for code, reason, idx in moving:
+        hit = np.zeros(len(out_rows), dtype=bool)
+        hit[np.searchsorted(out_rows, idx)] = True
+        mask = pa.array(hit)
+        # Each piece carries its own separator; joined with "" and right-trimmed.
+        codes.append(pc.if_else(mask, f"{code}; ", ""))
+        reasons.append(pc.if_else(mask, f"{reason}; ", ""))
+    return (
+        pc.utf8_rtrim(pc.binary_join_element_wise(*codes, ""), characters="; "),
+        pc.utf8_rtrim(pc.binary_join_element_wise(*reasons, ""), characters="; "),
+    )
+
+
+def rows_between(data: pa.Table, out_rows: np.ndarray) -> pa.Table:
+    """``data`` without the rows ``out_rows`` (sorted).
+
+    When few rows go, the rest is kept as slices of ``data`` (no copy: a large return keeps
+    its valid rows where they were read); when many go, it is filtered into a new table.
+    """
+    if not len(out_rows):
+        return data
+    starts = np.concatenate([[0], out_rows + 1])
+    ends = np.concatenate([out_rows, [data.num_rows]])
+    runs = [(int(s), int(e)) for s, e in zip(starts, ends, strict=True) if e > s]
+    if len(runs) > max(MAX_VALID_SLICES, data.num_rows // 256) or not runs:
+        keep = np.ones(data.num_rows, dtype=bool)
+        keep[out_rows] = False
+        return data.filter(pa.array(keep))
+    return pa.concat_tables([data.slice(s, e - s) for s, e in runs])
 
 
 def validate(reading: ReturnReading) -> ValidatedReturn:
@@ -165,7 +202,11 @@ def validate(reading: ReturnReading) -> ValidatedReturn:
             if t.table.name in siblings
             else t.data
         )
-    tables = [validate_table(t, reading.return_month, siblings) for t in reading.tables]
+    tables = []
+    for t in reading.tables:
+        tables.append(validate_table(t, reading.return_month, siblings))
+        # Hand the rules' scratch memory back before the next table.
+        pa.default_memory_pool().release_unused()
     decisions = list(reading.decisions)
     for checked in tables:
         if checked.quarantined.num_rows:

@@ -28,7 +28,7 @@ from __future__ import annotations
 import html
 import re
 import zipfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from posixpath import join, normpath
@@ -197,7 +197,7 @@ class XlsxWorkbook:
 
     def iter_batches(
         self, name: str, *, batch_rows: int = DEFAULT_BATCH_ROWS, parser: Parser = "fast"
-    ) -> Iterator[CellBatch]:
+    ) -> Generator[CellBatch, None, None]:
         """The rows of sheet ``name`` in batches of ``batch_rows`` (the last may be shorter)."""
         sheet = next(s for s in self._sheets if s.name == name)
         with self._zip.open(sheet.part) as fh:
