@@ -102,6 +102,8 @@ def test_lattice_grid_counts_and_raises_cones_exactly(
 ) -> None:
     if not by_product:
         monkeypatch.setattr(discernibility_module, "_PRODUCT_LIMIT", 0)
+        # Cones raised one node at a time, as on a large lattice.
+        monkeypatch.setattr(discernibility_module, "_CONE_CELLS", 1)
     grid = LatticeGrid(heights)
     assert grid.by_product == by_product
     levels = np.array(list(itertools.product(*[range(h) for h in heights])))
@@ -117,10 +119,11 @@ def test_lattice_grid_counts_and_raises_cones_exactly(
     expected_up, expected_down = values.copy(), values.copy()
     raised_up = values.copy().reshape(grid.rows, grid.columns)
     raised_down = values.copy().reshape(grid.rows, grid.columns)
-    for node in rng.choice(size, size=min(size, 6), replace=False).tolist():
-        value = float(rng.random()) * 1.5
-        grid.raise_above(raised_up, node, value)
-        grid.raise_below(raised_down, node, value)
+    nodes = rng.choice(size, size=min(size, 6), replace=False).tolist()
+    raises = [float(rng.random()) * 1.5 for _ in nodes]
+    grid.raise_cones(raised_up, nodes, raises, upwards=True)
+    grid.raise_cones(raised_down, nodes, raises, upwards=False)
+    for node, value in zip(nodes, raises, strict=True):
         expected_up[below_or_equal[node]] = np.maximum(expected_up[below_or_equal[node]], value)
         expected_down[below_or_equal[:, node]] = np.maximum(
             expected_down[below_or_equal[:, node]], value

@@ -50,6 +50,8 @@ _PRODUCT_LIMIT = 512
 # smaller), and stays finite so that cones can be raised by multiplying 0/1 masks.
 _RULED_OUT = 1e300
 _LIMIT = 1e299
+# Cells of the cones raised in one numpy operation.
+_CONE_CELLS = 1 << 18
 
 
 class LatticeGrid:
@@ -77,22 +79,25 @@ class LatticeGrid:
             self._row_up = self.row_up.astype(np.float32)
             self._column_up = self.column_up.astype(np.float32)
 
-    def raise_above(self, grid: np.ndarray, node: int, value: float) -> None:
-        """Raise ``grid`` (rows × columns, values ≥ 0) to ``value`` over the node and every
-        generalisation of it."""
-        row, column = divmod(node, self.columns)
-        # An outer product of 0/1 vectors holds the value on the cone and 0 elsewhere, which
-        # the maximum ignores; cheaper than a masked maximum.
-        cone = np.multiply.outer(self._row_up_values[row] * value, self._column_up_values[column])
-        np.maximum(grid, cone, out=grid)
-
-    def raise_below(self, grid: np.ndarray, node: int, value: float) -> None:
-        """Raise ``grid`` (values ≥ 0) to ``value`` over the node and every specialisation."""
-        row, column = divmod(node, self.columns)
-        cone = np.multiply.outer(
-            self._row_up_values[:, row] * value, self._column_up_values[:, column]
-        )
-        np.maximum(grid, cone, out=grid)
+    def raise_cones(
+        self, grid: np.ndarray, nodes: list[int], values: list[float], *, upwards: bool
+    ) -> None:
+        """Raise ``grid`` (rows × columns, values ≥ 0) to each value over the cone of its node:
+        the node and every generalisation of it (``upwards``) or every specialisation."""
+        rows, columns = np.divmod(np.asarray(nodes, dtype=np.int64), self.columns)
+        row_up, column_up = self._row_up_values, self._column_up_values
+        if upwards:
+            row_masks, column_masks = row_up[rows], column_up[columns]
+        else:
+            row_masks, column_masks = row_up[:, rows].T, column_up[:, columns].T
+        row_masks = row_masks * np.asarray(values)[:, None]
+        # Outer products of 0/1 masks hold each value on its cone and 0 elsewhere, which the
+        # maximum ignores; a few nodes at a time keep the stack of cones small.
+        step = max(1, _CONE_CELLS // grid.size)
+        for first in range(0, len(nodes), step):
+            part = slice(first, first + step)
+            cones = row_masks[part, :, None] * column_masks[part, None, :]
+            np.maximum(grid, cones.max(axis=0), out=grid)
 
     def cone_counts(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For every node, how many masked nodes lie above it and below it (itself included)."""
@@ -163,8 +168,9 @@ class DiscernibilitySearch:
         """Not yet evaluated, and not ruled out by the bound."""
         return not self.done[node] and self.floor[node] + self.forced[node] <= self._limit()
 
-    def evaluate(self, node: int) -> None:
-        """Check one node, score it if it satisfies the models, and spread its bounds."""
+    def evaluate(self, node: int) -> tuple[float, float]:
+        """Check one node and score it if it satisfies the models; return the two parts of its
+        bound (its floor and forced charge), for the caller to spread over its cones."""
         self.nodes_checked += 1
         self.done[node] = True
         sizes = self.class_sizes.sizes(node, self.lattice.levels[node])
@@ -172,29 +178,37 @@ class DiscernibilitySearch:
         kept = self.checks[0](view)
         for check in self.checks[1:]:
             kept &= check(view)
-        kept_sizes = sizes[kept]
         n = self.n
-        suppressed = n - int(kept_sizes.sum())
         charged = np.maximum(sizes, self.min_class_size)
-        floor = float(np.dot(sizes, charged))
-        # Both parts only grow along the order (floor upwards, forced downwards), so a cone
-        # needs raising only when the node's own value rises.
-        if floor > self.floor[node]:
-            self.grid.raise_above(self._floor, node, floor)
-        failing = suppressed > self.max_suppressed
-        if suppressed:
-            if failing:
-                forced = _RULED_OUT
-            else:
-                outside = ~kept
-                forced = float(np.dot(sizes[outside], n - charged[outside]))
-            if forced > self.forced[node]:
-                self.grid.raise_below(self._forced, node, forced)
-        if failing:
-            return
-        score = float(np.dot(kept_sizes, kept_sizes)) + float(suppressed) * n
+        kept_sizes = sizes * kept
+        suppressed = n - int(kept_sizes.sum())
+        floor = float(sizes @ charged)
+        if suppressed > self.max_suppressed:
+            return floor, _RULED_OUT
+        forced = float((sizes - kept_sizes) @ (n - charged)) if suppressed else 0.0
+        score = float(kept_sizes @ sizes) + float(suppressed) * n
         if score < self.best_score or (score == self.best_score and self._earlier(node)):
             self.best, self.best_score = node, score
+        return floor, forced
+
+    def _spread(self, nodes: list[int], bounds: list[tuple[float, float]]) -> None:
+        """Raise the floor over the cones above the nodes and the forced charge over those
+        below. Both parts only grow along the order (floor upwards, forced downwards), so a
+        cone needs raising only where the node's own value rises."""
+        up = [
+            (node, floor)
+            for node, (floor, _) in zip(nodes, bounds, strict=True)
+            if floor > self.floor[node]
+        ]
+        down = [
+            (node, forced)
+            for node, (_, forced) in zip(nodes, bounds, strict=True)
+            if forced > self.forced[node]
+        ]
+        for pairs, grid, upwards in ((up, self._floor, True), (down, self._forced, False)):
+            if pairs:
+                cone_nodes, values = zip(*pairs, strict=True)
+                self.grid.raise_cones(grid, list(cone_nodes), list(values), upwards=upwards)
 
     def _earlier(self, node: int) -> bool:
         # Ties go to the less generalised node, then to the first in lattice order.
@@ -208,15 +222,21 @@ class DiscernibilitySearch:
     def run(self) -> SearchOutcome:
         """Evaluate nodes until every node is evaluated or bounded out (or time runs out)."""
         # The top node first: with a time limit it is the fallback answer.
-        self.evaluate(self.lattice.size - 1)
+        top = self.lattice.size - 1
+        self._spread([top], [self.evaluate(top)])
         complete = True
         while complete and (batch := self._next_batch()):
+            evaluated, bounds = [], []
             for node in batch:
                 if self._out_of_time():
                     complete = False
                     break
+                # Nodes of a batch are incomparable, so none moves another's bound: only the
+                # best DM found so far can rule a node out within the batch.
                 if self._open(node):
-                    self.evaluate(node)
+                    evaluated.append(node)
+                    bounds.append(self.evaluate(node))
+            self._spread(evaluated, bounds)
         best = (
             tuple(int(x) for x in self.lattice.levels[self.best]) if self.best is not None else None
         )
@@ -231,13 +251,17 @@ class DiscernibilitySearch:
         no two comparable nodes, so that it spreads over the lattice."""
         is_open = ~self.done & (self.floor + self.forced <= self._limit())
         nodes = np.flatnonzero(is_open)
-        if len(nodes) <= self.batch:
-            return [int(x) for x in nodes]
+        if len(nodes) == 0:
+            return []
         above, below = self.grid.cone_counts(is_open)
         # Cone counts include the node itself, so every open node has a positive priority.
         priority = (above.astype(np.float64) * below)[nodes]
         pool_size = min(len(nodes), _POOL * self.batch)
-        top = np.argpartition(-priority, pool_size - 1)[:pool_size]
+        top = (
+            np.argpartition(-priority, pool_size - 1)[:pool_size]
+            if pool_size < len(nodes)
+            else np.arange(len(nodes))
+        )
         pool = nodes[top[np.argsort(-priority[top], kind="stable")]]
         levels = self.lattice.levels[pool]
         below_or_equal = np.all(levels[:, None, :] <= levels[None, :, :], axis=2)

@@ -165,12 +165,22 @@ def anonymise(
         kept &= check(node_frame.view)
     record_class = record_classes(table, node_frame)
     suppressed_records = ~kept[record_class]
-    output = frame.copy()
+    generalised = {}
     for i, name in enumerate(names):
         labels = np.asarray(quasi_identifiers[name].level(best[i]), dtype=object)
         column = labels[record_codes[i]]
         column[suppressed_records] = SUPPRESSED
-        output[name] = column
+        generalised[name] = column
+    if frame.columns.is_unique:
+        # One new frame rather than a copy with columns replaced one by one (each a block copy).
+        output = pd.DataFrame(
+            {c: generalised[c] if c in generalised else frame[c] for c in frame.columns},
+            index=frame.index,
+        )
+    else:
+        output = frame.copy()
+        for name, column in generalised.items():
+            output[name] = column
     metrics = {m: utility.score(m, node_frame, kept) for m in METRICS}
     # The output's classes are the kept classes plus one of all-"*" suppressed records (which
     # joins the kept class when every quasi-identifier is fully generalised anyway).
