@@ -80,7 +80,7 @@ def linked(tmp_path_factory: pytest.TempPathFactory) -> tuple[LinkageResult, Lin
     path = Path(tmp_path_factory.mktemp("store")) / "research.duckdb"
     with ResearchStore(path) as store:
         build(store)
-        return link_store(store, with_npd=True), link_store(store, with_npd=False)
+        return link_store(store.sql, with_npd=True), link_store(store.sql, with_npd=False)
 
 
 def status(result: LinkageResult, column: str, la: str = ROCH) -> dict[str, object]:
@@ -137,7 +137,7 @@ def test_sql_agrees_with_the_reference(tmp_path: Path, with_npd: bool) -> None:
              "npd_fsm")  # fmt: skip
     with ResearchStore(tmp_path / "research.duckdb") as store:
         build(store)
-        sql = link_store(store, with_npd=with_npd).children
+        sql = link_store(store.sql, with_npd=with_npd).children
         tables = {n: store.current(n).to_pandas() for n in names}
     ref = link_reference(tables, with_npd=with_npd)
     assert len(sql) == len(ref) == 15

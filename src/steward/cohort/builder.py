@@ -98,7 +98,8 @@ def _study_tables(sql: SqlEngine, study: StudyDefinition) -> None:
 
 
 def _age_months(day: str, birth: str) -> str:
-    return f"((year({day}) - year({birth})) * 12 + (month({day}) - month({birth})))"
+    # BIGINT on every engine (Spark's year() is a 32-bit INT, DuckDB's a BIGINT).
+    return f"CAST((year({day}) - year({birth})) * 12 + (month({day}) - month({birth})) AS BIGINT)"
 
 
 def _rows_sql(study: StudyDefinition) -> str:
@@ -216,11 +217,11 @@ def _data_sql(study: StudyDefinition) -> str:
             CASE WHEN f.age_months < 168 THEN '12-13'
                  WHEN f.age_months < 192 THEN '14-15' ELSE '16-17' END AS age_group,
             CAST(f.referral_date >= l.go_live AS INTEGER) AS treatment_group,
-            CASE WHEN f.referral_date >= l.go_live
-                 THEN (year(f.referral_date) - year(l.go_live)) * 12
-                      + month(f.referral_date) - month(l.go_live)
-                      - CAST(day(f.referral_date) < day(l.go_live) AS INTEGER)
-                 ELSE 0 END AS months_since_go_live,
+            CAST(CASE WHEN f.referral_date >= l.go_live
+                      THEN (year(f.referral_date) - year(l.go_live)) * 12
+                           + month(f.referral_date) - month(l.go_live)
+                           - CAST(day(f.referral_date) < day(l.go_live) AS INTEGER)
+                      ELSE 0 END AS BIGINT) AS months_since_go_live,
             p.wedge,
             CAST(f.referral_date < l.go_live
                  AND f.referral_date >= CAST(l.go_live - INTERVAL {study.cross_contamination_days}
@@ -265,5 +266,7 @@ def build_cohort(sql: SqlEngine, study: StudyDefinition) -> Cohort:
         return Cohort(data=data, flow=flow)
     index = data.rename(columns={"local_authority": "la_code"})
     secondary = build_secondary(sql, index, study.secondary_outcomes, sources=study.sources)
-    data = data.merge(secondary.values, on="child_pid", how="left")
+    # By LA and pseudonym: the same pseudonym text from two LAs is two children.
+    values = secondary.values.rename(columns={"la_code": "local_authority"})
+    data = data.merge(values, on=["local_authority", "child_pid"], how="left")
     return Cohort(data=data, flow=flow, secondary_skipped=secondary.skipped)

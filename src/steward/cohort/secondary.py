@@ -40,7 +40,9 @@ def _in_window(column: str) -> str:
 
 def _any_of(*selects: str) -> str:
     """1 if the child has a row in any of ``selects`` (each: la_code, child_pid), else 0."""
-    parts = " UNION ".join(selects)
+    parts = " UNION ".join(
+        f"SELECT DISTINCT la_code, child_pid FROM ({s}) AS found" for s in selects
+    )
     return f"""SELECT i.la_code, i.child_pid, CAST(e.child_pid IS NOT NULL AS INTEGER) AS value
            FROM index_children i
            LEFT JOIN ({parts}) e ON {_SAME.format(a="e", b="i")}"""
@@ -173,7 +175,7 @@ NEEDS: dict[CohortSources, dict[str, tuple[str, ...]]] = {
 
 @dataclass
 class SecondaryResult:
-    values: pd.DataFrame  # child_pid + one column per outcome built
+    values: pd.DataFrame  # la_code, child_pid + one column per outcome built
     skipped: dict[str, str]  # outcome name -> why it was not built
 
 
@@ -229,4 +231,4 @@ def build_secondary(
         values = values.merge(
             built.rename(columns={"value": outcome.name}), on=["la_code", "child_pid"], how="left"
         )
-    return SecondaryResult(values.drop(columns=["la_code"]), skipped)
+    return SecondaryResult(values, skipped)

@@ -14,6 +14,9 @@ One row per DR child says, per source, whether it linked and if not why:
   | ``not_school_age`` (UPN unknown code UN1) | ``upn_unknown`` (UN2–UN7) | ``no_upn``
   (blank, no code) | ``no_pmr`` (DfE found no pupil) | ``not_in_extract`` (a PMR, but no
   absence or FSM row); null when the NPD part was not run (not allowed in this environment).
+
+The queries are written in DuckDB's dialect and run on any :class:`~steward.store.sql.SqlEngine`
+(DuckDB, or Spark through sqlglot), so both engines link alike.
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from steward.store import ResearchStore
+from steward.store.sql import SqlEngine
 
 DR_CHILD_TABLES = (
     "dr2_referrals", "dr2_cp", "dr2_cla", "dr3_periods_of_care", "dr3_care_episodes",
@@ -48,7 +51,11 @@ def _v(table: str) -> str:
 
 
 def _academic_year(column: str) -> str:
-    return f"CASE WHEN month({column}) >= 9 THEN year({column}) ELSE year({column}) - 1 END"
+    # BIGINT on every engine (Spark's year() is a 32-bit INT, DuckDB's a BIGINT).
+    return (
+        f"CAST(CASE WHEN month({column}) >= 9 THEN year({column}) ELSE year({column}) - 1 END "
+        "AS BIGINT)"
+    )
 
 
 def dr_children_sql() -> str:
@@ -61,7 +68,7 @@ def dr_children_sql() -> str:
     ]
     return f"""
         SELECT la_code, child_pid, {_academic_year("min(referral_date)")} AS first_referral_year
-        FROM ({" UNION ALL ".join(parts)}) GROUP BY la_code, child_pid
+        FROM ({" UNION ALL ".join(parts)}) AS dr_rows GROUP BY la_code, child_pid
     """
 
 
@@ -73,7 +80,7 @@ def linkage_sql(*, with_npd: bool) -> str:
     )
     if with_npd:
         npd_ctes = f""",
-        lookup AS (SELECT upn_pid, any_value(pmr) AS pmr FROM {_v("npd_pmr_lookup")}
+        lookup AS (SELECT upn_pid, min(pmr) AS pmr FROM {_v("npd_pmr_lookup")}
                    WHERE pmr IS NOT NULL GROUP BY upn_pid),
         extract AS (SELECT DISTINCT pmr FROM {_v("npd_absence")}
                     UNION SELECT DISTINCT pmr FROM {_v("npd_fsm")})"""
@@ -106,9 +113,10 @@ def linkage_sql(*, with_npd: bool) -> str:
                    coalesce(cin.upn_pid, s.upn_pid) AS upn_pid, cin.former_upn_pid,
                    upper(trim(cin.upn_unknown)) AS upn_unknown
             FROM dr
-            LEFT JOIN looked_after AS la USING (la_code, child_pid)
-            LEFT JOIN cin USING (la_code, child_pid)
-            LEFT JOIN s903 AS s USING (la_code, child_pid)
+            LEFT JOIN looked_after AS la
+              ON la.la_code = dr.la_code AND la.child_pid = dr.child_pid
+            LEFT JOIN cin ON cin.la_code = dr.la_code AND cin.child_pid = dr.child_pid
+            LEFT JOIN s903 AS s ON s.la_code = dr.la_code AND s.child_pid = dr.child_pid
         ){npd_ctes}
         SELECT ids.la_code, ids.child_pid, ids.first_referral_year, ids.looked_after,
                CASE WHEN ids.in_cin THEN 'matched' ELSE 'not_in_cin_census' END AS cin_status,
@@ -120,8 +128,9 @@ def linkage_sql(*, with_npd: bool) -> str:
     """
 
 
-def conflicts_sql() -> str:
-    """Per child: how many distinct birth months, sexes and UPN pseudonyms its sources give."""
+def conflicts_sql(*, with_uasc: bool = True) -> str:
+    """Per child: how many distinct birth months, sexes and UPN pseudonyms its sources give
+    (SSDA903's UASC table only where the store holds one)."""
     sources = [
         *(f"SELECT la_code, child_pid, '{t}' AS source, birth_year_month, "
           f"{_SEX.format(c='gender')} AS sex, CAST(NULL AS VARCHAR) AS upn_pid FROM {_v(t)}"
@@ -131,9 +140,12 @@ def conflicts_sql() -> str:
         f"upn_pid FROM {_v('cin_children')}",
         f"SELECT la_code, child_pid, 'ssda903', birth_year_month, {_SEX.format(c='sex')}, upn_pid "
         f"FROM {_v('s903_header')}",
-        f"SELECT la_code, child_pid, 'ssda903', birth_year_month, {_SEX.format(c='sex')}, NULL "
-        f"FROM {_v('s903_uasc')}",
     ]  # fmt: skip
+    if with_uasc:
+        sources.append(
+            f"SELECT la_code, child_pid, 'ssda903', birth_year_month, {_SEX.format(c='sex')}, "
+            f"NULL FROM {_v('s903_uasc')}"
+        )
     return f"""
         WITH attrs AS ({" UNION ALL ".join(sources)}),
         dr AS ({dr_children_sql()})
@@ -142,8 +154,9 @@ def conflicts_sql() -> str:
                count(DISTINCT a.birth_year_month) AS birth_year_months,
                count(DISTINCT a.sex) AS sexes,
                count(DISTINCT a.upn_pid) AS upn_pids
-        FROM attrs AS a JOIN dr USING (la_code, child_pid)
+        FROM attrs AS a JOIN dr ON dr.la_code = a.la_code AND dr.child_pid = a.child_pid
         GROUP BY a.la_code, a.child_pid
+        ORDER BY a.la_code, a.child_pid
     """
 
 
@@ -157,10 +170,12 @@ class LinkageResult:
     notes: list[str] = field(default_factory=list)
 
 
-def link_store(store: ResearchStore, *, with_npd: bool) -> LinkageResult:
-    """Run the deterministic linkage on an open store (the policy check is the caller's)."""
-    children = store.query(linkage_sql(with_npd=with_npd)).to_pandas()
-    counts = store.query(conflicts_sql()).to_pandas()
+def link_store(sql: SqlEngine, *, with_npd: bool) -> LinkageResult:
+    """Run the deterministic linkage on a store's engine (``store.sql``, or Spark's); the policy
+    check is the caller's."""
+    children = sql.arrow(linkage_sql(with_npd=with_npd)).to_pandas()
+    with_uasc = sql.has_relation("s903_uasc_current")
+    counts = sql.arrow(conflicts_sql(with_uasc=with_uasc)).to_pandas()
     conflicts = pd.DataFrame(
         {
             "la_code": counts["la_code"],

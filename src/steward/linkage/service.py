@@ -65,7 +65,7 @@ def run_linkage(
         require_engine()
     candidates = None
     with ResearchStore.open(workspace) as store:
-        result = link_store(store, with_npd=with_npd)
+        result = link_store(store.sql, with_npd=with_npd)
         if probabilistic:
             candidates = link_probabilistic(store)
     report = build_report(result, rules)
