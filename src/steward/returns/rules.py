@@ -117,8 +117,9 @@ def _non_empty(rows: FieldRows) -> FieldRows:
 
 
 def _month_index(dates: pa.Array) -> pa.Array:
-    """Months since year 0, so months compare and subtract as integers."""
-    return pc.add(pc.multiply(pc.year(dates), 12), pc.subtract(pc.month(dates), 1))
+    """Months since year 0, so months compare and subtract as integers (int32: half the size)."""
+    year, month = pc.cast(pc.year(dates), pa.int32()), pc.cast(pc.month(dates), pa.int32())
+    return pc.add(pc.multiply(year, 12), pc.subtract(month, 1))
 
 
 def key_codes(columns: list[pa.Array]) -> tuple[np.ndarray, np.ndarray]:
@@ -325,13 +326,27 @@ def episode_ends_before_start(ctx: RuleContext) -> FieldRows:
 
 
 def _later_duplicates(ctx: RuleContext, key: list[str]) -> FieldRows:
-    """Rows whose ``key`` (all present) equals an earlier row's."""
-    codes, complete = key_codes([ctx.column(k) for k in key])
-    rows = np.flatnonzero(complete)
-    _, first = np.unique(codes[rows], return_index=True)  # index of each key's first row
-    later = np.ones(len(rows), dtype=bool)
-    later[first] = False
-    return _non_empty({key[-1]: rows[later]})
+    """Rows whose ``key`` (all present) equals an earlier row's.
+
+    A stable sort puts equal keys next to one another in row order (sorting takes far less
+    memory than hashing every key of a large return); a row equal to the one before it in that
+    order repeats an earlier row.
+    """
+    keys = pa.table({f"k{i}": ctx.column(name) for i, name in enumerate(key)})
+    # The row number breaks ties, so the first of equal keys is the earliest row.
+    rows = pa.array(np.arange(keys.num_rows, dtype=np.int32))
+    order = pc.sort_indices(
+        keys.append_column("row", rows),
+        sort_keys=[*((name, "ascending") for name in keys.column_names), ("row", "ascending")],
+    )
+    same = np.ones(max(len(order) - 1, 0), dtype=bool)
+    for name in keys.column_names:
+        ranked = keys[name].take(order)
+        # A null never equals anything: rows missing part of the key are never duplicates.
+        equal = pc.fill_null(pc.equal(ranked.slice(1), ranked.slice(0, len(ranked) - 1)), False)
+        same &= np.asarray(equal.to_numpy(zero_copy_only=False))
+    later = np.sort(np.asarray(order.to_numpy())[1:][same]).astype(np.int64)
+    return _non_empty({key[-1]: later})
 
 
 @rule(
