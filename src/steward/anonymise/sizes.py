@@ -10,8 +10,8 @@ integers groups the new keys; it is a stable (merging) sort, fast because the ro
 still sorted in long runs.
 
 Most nodes never need the sort: when a node's key space is small, its sizes are counted with
-``np.bincount`` straight from a set of distinct records (the coarsest one below the node), the
-key being two memoised half keys (one per half of the quasi-identifiers) combined.
+``np.bincount`` straight from the distinct records, the key being two memoised half keys (one
+per half of the quasi-identifiers) combined.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ _NOT_CACHED = np.iinfo(np.int64).max
 _WORD_BITS = 62
 # Count by a dense key when its space is at most this many times the distinct records (a
 # larger space costs more to scan than a sort).
-_DENSE_FACTOR = 16
+_DENSE_FACTOR = 64
 
 
 def _bits(values: int) -> int:
@@ -54,20 +54,14 @@ def fits_in_keys(table: EncodedTable) -> bool:
 
 @dataclass
 class _Records:
-    """Distinct records generalised to ``floor``: their codes at each level at or above it
-    (None below), how many records each stands for, and the half keys met so far."""
+    """The distinct records: their codes at every level, how many records each stands for,
+    and the half keys met so far."""
 
-    floor: tuple[int, ...]
-    level_codes: list[list[np.ndarray | None]]
+    level_codes: list[list[np.ndarray]]
     weights: np.ndarray
     half_keys: dict[tuple[int, tuple[int, ...]], tuple[np.ndarray, int]] = field(
         default_factory=dict
     )
-
-
-# Quasi-identifiers whose first generalisation merges the most labels start coarser record
-# sets (a node that generalises them counts fewer rows); this many of them at most.
-_COARSE_QIS = 3
 
 
 class ClassSizes:
@@ -91,22 +85,15 @@ class ClassSizes:
         self._base = (keys, counts.astype(np.int64))
         # Codes of the distinct records at every level, for counting by a dense key instead.
         # int32 where every level has fewer than 2**31 labels: half the memory traffic.
-        level_codes: list[list[np.ndarray | None]] = [
+        level_codes = [
             [
                 level_map[(keys >> self.shifts[i]) & self.masks[i]].astype(_small_int(level_map))
                 for level_map in maps
             ]
             for i, maps in enumerate(table.level_maps)
         ]
-        floor = tuple(0 for _ in range(q))
         # bincount weighs in float64 anyway
-        self._records = {floor: _Records(floor, level_codes, counts.astype(np.float64))}
-        ratios = [
-            (table.cardinality[i][0] / table.cardinality[i][1], i)
-            for i in range(q)
-            if table.heights[i] > 1
-        ]
-        self._coarse = sorted(i for ratio, i in sorted(ratios)[::-1][:_COARSE_QIS] if ratio >= 2)
+        self._records = _Records(level_codes, counts.astype(np.float64))
         self._deltas: dict[tuple[int, int, int], np.ndarray] = {}
         self._cache: OrderedDict[int, tuple[np.ndarray, np.ndarray]] = OrderedDict()
         self._cache_rows = 0
@@ -159,35 +146,6 @@ class ClassSizes:
         self._remember(node, keys, counts)
         return counts
 
-    def _records_for(self, levels: tuple[int, ...]) -> _Records:
-        """The coarsest record set below ``levels`` (built on first use)."""
-        floor_levels = [0] * len(levels)
-        for i in self._coarse:
-            floor_levels[i] = min(levels[i], 1)
-        floor = tuple(floor_levels)
-        found = self._records.get(floor)
-        if found is None:
-            base = self._records[tuple(0 for _ in levels)]
-            cardinality = self.table.cardinality
-            key = np.zeros(len(base.weights), dtype=np.int64)
-            for i, level in enumerate(floor):
-                codes = base.level_codes[i][level]
-                assert codes is not None
-                key *= cardinality[i][level]
-                key += codes
-            _, first, inverse = np.unique(key, return_index=True, return_inverse=True)
-            weights = np.bincount(inverse.ravel(), weights=base.weights)
-            level_codes = [
-                [
-                    codes[first] if codes is not None and level >= floor[i] else None
-                    for level, codes in enumerate(per_level)
-                ]
-                for i, per_level in enumerate(base.level_codes)
-            ]
-            found = _Records(floor, level_codes, weights)
-            self._records[floor] = found
-        return found
-
     def _dense_sizes(self, levels_array: np.ndarray) -> np.ndarray | None:
         """Class sizes by ``np.bincount`` over a compact mixed-radix key of the distinct
         records, or None when the key space is too large to count densely."""
@@ -199,11 +157,10 @@ class ClassSizes:
         return sizes[sizes > 0].astype(np.int64)
 
     def dense_key(self, levels_array: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
-        """A compact key per distinct record (of the coarsest record set below the node), equal
-        for records of one class, with the records' weights and the key space; None when the
+        """A compact key per distinct record, equal for records of one class, with the records' weights and the key space; None when the
         space is too large to count densely. The classes are the non-empty bins."""
         levels = tuple(int(x) for x in levels_array)
-        records = self._records_for(levels)
+        records = self._records
         rows = len(records.weights)
         half = len(levels) // 2
         high, high_space = self._half_key(records, levels[:half], 0)
@@ -232,10 +189,8 @@ class ClassSizes:
                 len(records.weights), dtype=np.int32 if space < _INT32_LIMIT else np.int64
             )
             for offset, level in enumerate(levels):
-                codes = records.level_codes[first + offset][level]
-                assert codes is not None  # levels lie at or above the record set's floor
                 key *= cardinality[first + offset][level]
-                key += codes
+                key += records.level_codes[first + offset][level]
             if space > len(key):
                 # Number only the combinations present, so the node's key space stays small.
                 seen = np.zeros(space, dtype=bool)
