@@ -26,7 +26,7 @@ from steward.errors import InputFileError, Location, PermissionDenied, UserError
 from steward.governance.access import Permission, User, authorise
 from steward.returns.reader import file_sha256
 from steward.returns.validate import ValidatedReturn
-from steward.study.local_authorities import NWD_LOCAL_AUTHORITIES, LocalAuthority
+from steward.study.local_authorities import ENGLISH_LOCAL_AUTHORITIES, LocalAuthority
 from steward.workspace import Workspace
 
 SUPPORTED_SUFFIXES = (".xlsx", ".csv", ".xml")
@@ -118,7 +118,7 @@ class IngestRun:
         from steward.governance.audit.workspace import workspace_audit_log
         from steward.landing import Landing, Quarantine
         from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
-        from steward.store import ResearchStore
+        from steward.store import open_store
 
         self.workspace = workspace
         self.user = actor if isinstance(actor, User) else None
@@ -133,7 +133,9 @@ class IngestRun:
         master = keys.load("master")
         self.landing = Landing(workspace.landing, master)
         self.quarantine = Quarantine(workspace.quarantine, master)
-        self.store = ResearchStore.open(workspace)
+        self.store = open_store(workspace)
+        # Pseudonyms are computed by the store's engine (Spark hashes with its own SHA-256).
+        self.hasher = self.store.pseudonymiser(self.pseudonym_key)
         self.audit = workspace_audit_log(workspace)
         self.erased = erased_digests(self.audit.engine)
         self.validated: list[ValidatedReturn] = []
@@ -199,7 +201,7 @@ class IngestRun:
         validated = validate(reading)
         tables = {
             vt.table.name: pseudonymise_table(
-                vt.table, with_provenance(vt.valid, validated, vt.sheet), self.pseudonym_key
+                vt.table, with_provenance(vt.valid, validated, vt.sheet), self.hasher
             )
             for vt in validated.tables
         }
@@ -299,21 +301,15 @@ class IngestRun:
         from steward.store.schema import EVENT_TABLES
         from steward.store.views import current_view_name
 
-        children_sql = []
-        rows = 0
-        for table in EVENT_TABLES.values():
-            if "child_pid" not in table.column_names:
-                continue
-            view = current_view_name(table.name)
-            children_sql.append(f"SELECT child_pid FROM {view}")
-            rows += int(
-                self.store.query(f"SELECT count(*) AS n FROM {view}").column("n")[0].as_py()
-            )
-        if not children_sql:
-            return 0, rows
-        union = " UNION ".join(children_sql)
-        children = self.store.query(f"SELECT count(DISTINCT child_pid) AS n FROM ({union})")
-        return int(children.column("n")[0].as_py()), rows
+        views = [
+            current_view_name(t.name) for t in EVENT_TABLES.values() if "child_pid" in t.column_names
+        ]
+        # One query for both totals: on Spark every query is a job, and there are ~25 views.
+        union = " UNION ALL ".join(f"SELECT child_pid FROM {view}" for view in views)
+        totals = self.store.query(
+            f"SELECT count(DISTINCT child_pid) AS children, count(*) AS n FROM ({union})"
+        ).to_pylist()[0]
+        return int(totals["children"]), int(totals["n"])
 
 
 def with_provenance(data: pa.Table, validated: ValidatedReturn, sheet: str) -> pa.Table:
@@ -348,7 +344,7 @@ def study_local_authorities(workspace: Workspace) -> tuple[LocalAuthority, ...]:
     from steward.study.definition import load_study
 
     codes = {la.code for la in load_study(workspace.settings.study).local_authorities}
-    return tuple(la for la in NWD_LOCAL_AUTHORITIES if la.code in codes)
+    return tuple(la for la in ENGLISH_LOCAL_AUTHORITIES if la.code in codes)
 
 
 def ingest(

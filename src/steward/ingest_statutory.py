@@ -99,7 +99,7 @@ def ingest_cin(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
             )
             quarantined += batch.quarantined.num_rows
         stored = pseudonymise_cin(
-            batch.tables, key=run.pseudonym_key, la_code=la.code, reference_date=reference,
+            batch.tables, key=run.hasher, la_code=la.code, reference_date=reference,
             collection_year=header.collection_year, submission_id=submission_id,
         )  # fmt: skip
         for name, table in stored.items():
@@ -126,7 +126,7 @@ def ingest_ssda903(run: IngestRun, path: Path, submission_id: str) -> FileOutcom
     run.authorise_submission(path, la.code)
     month = parse_month(path.stem) or _collection_end(reading.data)
     stored = pseudonymise_ssda903(
-        reading.table.name, reading.data, key=run.pseudonym_key, la_code=la.code,
+        reading.table.name, reading.data, key=run.hasher, la_code=la.code,
         return_month=month, submission_id=submission_id,
     )  # fmt: skip
     tables = {} if stored is None else {reading.table.name: stored}

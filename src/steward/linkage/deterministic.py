@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from steward.store.sql import SqlEngine
+from steward.study.definition import CohortSources as Sources
 
 DR_CHILD_TABLES = (
     "dr2_referrals", "dr2_cp", "dr2_cla", "dr3_periods_of_care", "dr3_care_episodes",
@@ -72,11 +73,30 @@ def dr_children_sql() -> str:
     """
 
 
-def linkage_sql(*, with_npd: bool) -> str:
-    """The linkage table's SELECT (DuckDB) over the store's current views."""
+def cin_children_sql() -> str:
+    """Every child referred in the CIN census, with its first referral's academic year: the
+    base of a study built on the statutory returns alone (a national study)."""
+    return f"""
+        SELECT la_code, child_pid, {_academic_year("min(referral_date)")} AS first_referral_year
+        FROM {_v("cin_episodes")} WHERE child_pid IS NOT NULL GROUP BY la_code, child_pid
+    """
+
+
+def _base_sql(sources: Sources) -> str:
+    return dr_children_sql() if sources == "evaluation_returns" else cin_children_sql()
+
+
+def linkage_sql(*, with_npd: bool, sources: Sources = "evaluation_returns") -> str:
+    """The linkage table's SELECT (DuckDB) over the store's current views.
+
+    ``sources`` is the study's: its children are the DR children, or (``statutory_returns``)
+    the children referred in the CIN census, looked after when SSDA903 has a period of care.
+    """
     looked_after = (
         f"SELECT DISTINCT la_code, child_pid FROM {_v('dr2_cla')} "
         f"UNION SELECT DISTINCT la_code, child_pid FROM {_v('dr3_periods_of_care')}"
+        if sources == "evaluation_returns"
+        else f"SELECT DISTINCT la_code, child_pid FROM {_v('s903_periods_of_care')}"
     )
     if with_npd:
         npd_ctes = f""",
@@ -101,7 +121,7 @@ def linkage_sql(*, with_npd: bool) -> str:
     else:
         npd_ctes, npd_join, pmr, status = "", "", "CAST(NULL AS VARCHAR)", "CAST(NULL AS VARCHAR)"
     return f"""
-        WITH dr AS ({dr_children_sql()}),
+        WITH dr AS ({_base_sql(sources)}),
         looked_after AS ({looked_after}),
         cin AS (SELECT la_code, child_pid, upn_pid, former_upn_pid, upn_unknown
                 FROM {_v("cin_children")}),
@@ -128,7 +148,7 @@ def linkage_sql(*, with_npd: bool) -> str:
     """
 
 
-def conflicts_sql(*, with_uasc: bool = True) -> str:
+def conflicts_sql(*, with_uasc: bool = True, sources: Sources = "evaluation_returns") -> str:
     """Per child: how many distinct birth months, sexes and UPN pseudonyms its sources give
     (SSDA903's UASC table only where the store holds one)."""
     sources = [
@@ -148,7 +168,7 @@ def conflicts_sql(*, with_uasc: bool = True) -> str:
         )
     return f"""
         WITH attrs AS ({" UNION ALL ".join(sources)}),
-        dr AS ({dr_children_sql()})
+        dr AS ({_base_sql(sources)})
         SELECT a.la_code, a.child_pid,
                count(DISTINCT a.source) AS sources,
                count(DISTINCT a.birth_year_month) AS birth_year_months,
@@ -170,12 +190,14 @@ class LinkageResult:
     notes: list[str] = field(default_factory=list)
 
 
-def link_store(sql: SqlEngine, *, with_npd: bool) -> LinkageResult:
+def link_store(
+    sql: SqlEngine, *, with_npd: bool, sources: Sources = "evaluation_returns"
+) -> LinkageResult:
     """Run the deterministic linkage on a store's engine (``store.sql``, or Spark's); the policy
-    check is the caller's."""
-    children = sql.arrow(linkage_sql(with_npd=with_npd)).to_pandas()
+    check is the caller's. ``sources``: the study's (see :func:`linkage_sql`)."""
+    children = sql.arrow(linkage_sql(with_npd=with_npd, sources=sources)).to_pandas()
     with_uasc = sql.has_relation("s903_uasc_current")
-    counts = sql.arrow(conflicts_sql(with_uasc=with_uasc)).to_pandas()
+    counts = sql.arrow(conflicts_sql(with_uasc=with_uasc, sources=sources)).to_pandas()
     conflicts = pd.DataFrame(
         {
             "la_code": counts["la_code"],

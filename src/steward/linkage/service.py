@@ -15,7 +15,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from steward.disclosure import SdcRules
-from steward.errors import PolicyViolation
+from steward.errors import EngineError, PolicyViolation
 from steward.linkage.deterministic import LinkageResult, link_store
 from steward.linkage.probabilistic import ProbabilisticResult
 from steward.linkage.report import LinkageReport, add_probabilistic, build_report, write_report
@@ -55,7 +55,8 @@ def run_linkage(
     from steward.governance.audit.workspace import workspace_audit_log
     from steward.linkage.probabilistic import link_probabilistic, require_engine
     from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
-    from steward.store import ResearchStore
+    from steward.store import ResearchStore, open_store
+    from steward.study.definition import load_study
 
     gate = gate_for_workspace(workspace.root)
     with_npd = npd_allowed(workspace)
@@ -63,10 +64,17 @@ def run_linkage(
     gate.require(PIPELINE_STEPS["linkage"], None if with_npd else ["identifier_pseudonymised"])
     if probabilistic:
         require_engine()
+    if probabilistic and workspace.settings.engine != "duckdb":
+        raise EngineError(
+            what="probabilistic linkage runs on the DuckDB engine only",
+            fix='Run the deterministic linkage on Spark, or set engine = "duckdb" for '
+            "--probabilistic.",
+        )
+    sources = load_study(workspace.settings.study).sources
     candidates = None
-    with ResearchStore.open(workspace) as store:
-        result = link_store(store.sql, with_npd=with_npd)
-        if probabilistic:
+    with open_store(workspace) as store:
+        result = link_store(store.sql, with_npd=with_npd, sources=sources)
+        if probabilistic and isinstance(store, ResearchStore):
             candidates = link_probabilistic(store)
     report = build_report(result, rules)
     if candidates is not None:
