@@ -266,12 +266,16 @@ class DiscernibilitySearch:
         levels = self.lattice.levels[pool]
         below_or_equal = np.all(levels[:, None, :] <= levels[None, :, :], axis=2)
         apart = ~(below_or_equal | below_or_equal.T)
+        # Each row as the bits of one Python integer: the greedy pass below is then a few
+        # integer operations per candidate.
+        packed = np.packbits(apart, axis=1, bitorder="little")
+        rows = [int.from_bytes(row.tobytes(), "little") for row in packed]
         chosen: list[int] = []
-        free = np.ones(len(pool), dtype=bool)
-        for position in range(len(pool)):
-            if free[position]:
-                chosen.append(int(pool[position]))
+        free = (1 << len(pool)) - 1
+        for position, node in enumerate(pool.tolist()):
+            if free >> position & 1:
+                chosen.append(node)
                 if len(chosen) == self.batch:
                     break
-                free &= apart[position]
+                free &= rows[position]
         return chosen
