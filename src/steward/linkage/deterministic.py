@@ -151,7 +151,7 @@ def linkage_sql(*, with_npd: bool, sources: Sources = "evaluation_returns") -> s
 def conflicts_sql(*, with_uasc: bool = True, sources: Sources = "evaluation_returns") -> str:
     """Per child: how many distinct birth months, sexes and UPN pseudonyms its sources give
     (SSDA903's UASC table only where the store holds one)."""
-    sources = [
+    parts = [
         *(f"SELECT la_code, child_pid, '{t}' AS source, birth_year_month, "
           f"{_SEX.format(c='gender')} AS sex, CAST(NULL AS VARCHAR) AS upn_pid FROM {_v(t)}"
           for t in ("dr2_referrals", "dr2_cp", "dr2_cla")),
@@ -162,12 +162,12 @@ def conflicts_sql(*, with_uasc: bool = True, sources: Sources = "evaluation_retu
         f"FROM {_v('s903_header')}",
     ]  # fmt: skip
     if with_uasc:
-        sources.append(
+        parts.append(
             f"SELECT la_code, child_pid, 'ssda903', birth_year_month, {_SEX.format(c='sex')}, "
             f"NULL FROM {_v('s903_uasc')}"
         )
     return f"""
-        WITH attrs AS ({" UNION ALL ".join(sources)}),
+        WITH attrs AS ({" UNION ALL ".join(parts)}),
         dr AS ({_base_sql(sources)})
         SELECT a.la_code, a.child_pid,
                count(DISTINCT a.source) AS sources,
