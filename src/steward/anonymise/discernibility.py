@@ -263,8 +263,9 @@ class DiscernibilitySearch:
             else np.arange(len(nodes))
         )
         pool = nodes[top[np.argsort(-priority[top], kind="stable")]]
-        levels = self.lattice.levels[pool]
-        below_or_equal = np.all(levels[:, None, :] <= levels[None, :, :], axis=2)
+        # Order within the pool from the two halves of the grid.
+        rows, columns = np.divmod(pool, self.grid.columns)
+        below_or_equal = self.grid.row_up[rows][:, rows] & self.grid.column_up[columns][:, columns]
         apart = ~(below_or_equal | below_or_equal.T)
         # Each row as the bits of one Python integer: the greedy pass below is then a few
         # integer operations per candidate.
