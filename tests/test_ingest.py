@@ -45,6 +45,15 @@ def dr2_workbook(path: Path, children: int, *, la_name: str = "Rochdale") -> lis
     return ids
 
 
+def _logged_in(workspace: Workspace, username: str) -> bool:
+    from steward.governance.audit import last_entries
+    from steward.governance.audit.workspace import workspace_audit_log
+    from steward.governance.db import session_scope
+
+    with session_scope(workspace_audit_log(workspace).engine) as session:
+        return any(e.actor == username and e.action == "login" for e in last_entries(session, 500))
+
+
 @pytest.fixture
 def workspace(tmp_path: Path) -> Workspace:
     return init_workspace(tmp_path / "ws")
@@ -147,7 +156,7 @@ def test_killed_ingest_leaves_store_consistent_and_rerun_completes(
             break
     proc.send_signal(signal.SIGKILL)
     proc.wait()
-    assert any(p.is_file() for p in workspace.landing.rglob("*"))  # it signed in and ran
+    assert _logged_in(workspace, researcher.username)  # the run was the researcher's
     # Every submission in the ledger has all its rows; nothing half-written.
     summary = ingest(workspace, [incoming], actor=researcher)
     assert not summary.failed

@@ -227,7 +227,7 @@ def analyse(workspace: Workspace, *, actor: User) -> AnalysisRun:
     if not workspace.store_file.exists():
         raise AnalysisError(
             what="the research store is empty",
-            fix="Ingest returns first: 'steward ingest PATH' (or run 'steward demo').",
+            fix="Ingest returns first: 'steward ingest --as USER PATH' (or run 'steward demo').",
         )
     with ResearchStore.open(workspace) as store:
         cohort = build_cohort(store.sql, study)
