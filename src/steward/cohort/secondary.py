@@ -3,7 +3,8 @@
 Every outcome is measured from the child's index (first) referral, over ``within_months``:
 
 - ``re_referral``: a new referral within the window after the index referral's CIN episode
-  closed (missing when the closure is not in the returns);
+  closed (its earliest closure, if the returns give more than one; missing when the closure is
+  not in the returns);
 - ``cpp_count``: child protection plans started in the window (DR2, or the CIN census);
 - ``cpp_days`` / ``cin_plan_days``: days on child protection / CIN plans started in the window,
   up to the end of the window (CIN census; missing when the LA's census is not in the store);
