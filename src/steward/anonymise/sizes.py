@@ -177,29 +177,32 @@ class ClassSizes:
     def _half_key(
         self, records: _Records, levels: tuple[int, ...], first: int
     ) -> tuple[np.ndarray, int]:
-        """The compact key of the records over one half of the quasi-identifiers, at
-        ``levels``; kept, since a search meets each combination of levels many times."""
+        """The compact key of the records over the quasi-identifiers ``first``, ``first + 1``,
+        ... at ``levels``; kept, since a search meets each combination of levels many times.
+        It is built from the kept key of all but the last of them, so it costs one
+        multiply-add over the records (and a renumbering)."""
         found = records.half_keys.get((first, levels))
         if found is None:
-            cardinality = self.table.cardinality
-            space = 1
-            for offset, level in enumerate(levels):
-                space *= cardinality[first + offset][level]
-            key: np.ndarray = np.zeros(
-                len(records.weights), dtype=np.int32 if space < _INT32_LIMIT else np.int64
-            )
-            for offset, level in enumerate(levels):
-                key *= cardinality[first + offset][level]
-                key += records.level_codes[first + offset][level]
-            if space > len(key):
-                # Number only the combinations present, so the node's key space stays small.
-                seen = np.zeros(space, dtype=bool)
-                seen[key] = True
-                present = np.flatnonzero(seen)
-                number = np.empty(space, dtype=key.dtype)
-                number[present] = np.arange(len(present), dtype=key.dtype)
-                key, space = number[key], len(present)
-            found = (key, space)
+            rows = len(records.weights)
+            if not levels:
+                found = (np.zeros(rows, dtype=np.int32), 1)
+            else:
+                prefix, prefix_space = self._half_key(records, levels[:-1], first)
+                qi = first + len(levels) - 1
+                radix = self.table.cardinality[qi][levels[-1]]
+                space = prefix_space * radix
+                if space >= _INT32_LIMIT:
+                    prefix = prefix.astype(np.int64)
+                key = prefix * radix + records.level_codes[qi][levels[-1]]
+                if space > rows:
+                    # Number only the combinations present, so the key space stays small.
+                    seen = np.zeros(space, dtype=bool)
+                    seen[key] = True
+                    present = np.flatnonzero(seen)
+                    number = np.empty(space, dtype=key.dtype)
+                    number[present] = np.arange(len(present), dtype=key.dtype)
+                    key, space = number[key], len(present)
+                found = (key, space)
             records.half_keys[(first, levels)] = found
         return found
 
