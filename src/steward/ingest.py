@@ -22,7 +22,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from steward.errors import InputFileError, Location, PermissionDenied, UserError
+from steward.errors import InputFileError, Location, PermissionDenied, PolicyViolation, UserError
 from steward.governance.access import Permission, User, authorise
 from steward.returns.reader import file_sha256
 from steward.returns.validate import ValidatedReturn
@@ -47,6 +47,7 @@ class FileOutcome:
     quarantined: int = 0
     decisions: list[str] = field(default_factory=list)
     error: UserError | None = None
+    quarantined_file: str | None = None  # quarantine object of a file that could not be read
 
 
 @dataclass
@@ -302,7 +303,9 @@ class IngestRun:
         from steward.store.views import current_view_name
 
         views = [
-            current_view_name(t.name) for t in EVENT_TABLES.values() if "child_pid" in t.column_names
+            current_view_name(t.name)
+            for t in EVENT_TABLES.values()
+            if "child_pid" in t.column_names
         ]
         # One query for both totals: on Spark every query is a job, and there are ~25 views.
         union = " UNION ALL ".join(f"SELECT child_pid FROM {view}" for view in views)
@@ -371,6 +374,11 @@ def ingest(
             except UserError as exc:
                 status = "refused" if isinstance(exc, PermissionDenied) else "failed"
                 outcome = FileOutcome(path=path, status=status, error=exc)
+                if status == "failed" and not isinstance(exc, PolicyViolation):
+                    # Kept (encrypted) for the evaluator to resolve with the LA; a file refused
+                    # by policy or permission is not ours to keep.
+                    landed = run.quarantine.put_file(path, f"{type(exc).__name__}: {exc.what}")
+                    outcome.quarantined_file = landed.sha256
                 # The refusal is audited by the file's hash and the kind of error, no content.
                 run.audit.record(
                     run.actor, "ingest", "file", file_sha256(path),

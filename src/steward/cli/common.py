@@ -44,6 +44,37 @@ AsOption = Annotated[
     str, typer.Option("--as", help="Your account (password is prompted).", show_default=False)
 ]
 
+EngineOption = Annotated[
+    str | None,
+    typer.Option(
+        "--engine",
+        help="Compute engine for this run: duckdb or spark (default: engine in steward.toml).",
+        show_default=False,
+    ),
+]
+
+
+def engine_override(engine: str | None) -> dict[str, str]:
+    """Settings overrides for ``--engine``; an unknown engine is a ``ConfigError`` naming it."""
+    import difflib
+    from typing import get_args
+
+    from steward.config import Engine
+    from steward.errors import ConfigError, Location
+
+    if engine is None:
+        return {}
+    known = get_args(Engine)
+    if engine not in known:
+        close = difflib.get_close_matches(engine, known, n=1)
+        raise ConfigError(
+            what=f"unknown engine {engine!r}",
+            fix=f"Use --engine {' or --engine '.join(known)}"
+            + (f" (did you mean {close[0]!r}?)." if close else "."),
+            where=Location(column="--engine"),
+        )
+    return {"engine": engine}
+
 
 def sign_in(engine: Engine, username: str) -> User:
     """Prompt for ``username``'s password and log them in (the login is audited, the password

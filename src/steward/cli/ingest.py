@@ -12,7 +12,16 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from steward.cli.common import AsOption, WorkspaceOption, console, progress, sign_in_to, user_errors
+from steward.cli.common import (
+    AsOption,
+    EngineOption,
+    WorkspaceOption,
+    console,
+    engine_override,
+    progress,
+    sign_in_to,
+    user_errors,
+)
 
 
 def ingest(
@@ -21,6 +30,7 @@ def ingest(
     ],
     as_user: AsOption,
     workspace: WorkspaceOption = Path("."),
+    engine: EngineOption = None,
 ) -> None:
     """Ingest returns into the workspace; every file gets a verdict and the quality report is written."""
     from steward.ingest import FileOutcome, expand_paths
@@ -28,7 +38,7 @@ def ingest(
     from steward.workspace import open_workspace
 
     with user_errors():
-        ws = open_workspace(workspace)
+        ws = open_workspace(workspace, **engine_override(engine))
         actor = sign_in_to(ws, as_user)
         files = expand_paths(paths)
         with progress() as bar:
@@ -73,6 +83,11 @@ def render_summary(summary: object) -> None:
         if str(o.error.where):
             console.print(f"  where: {o.error.where}", highlight=False)
         console.print(f"  fix: {o.error.fix}", highlight=False)
+        if o.quarantined_file:
+            console.print(
+                f"  kept in the quarantine, encrypted (object {o.quarantined_file[:12]})",
+                highlight=False,
+            )
     console.print(
         f"{len(summary.outcomes)} files ({len(summary.loaded)} loaded, {len(summary.failed)} failed"
         + (f", {len(summary.refused)} refused" if summary.refused else "")

@@ -16,7 +16,7 @@ from typing import Annotated
 
 import typer
 
-from steward.cli.common import WorkspaceOption, console, user_errors
+from steward.cli.common import EngineOption, WorkspaceOption, console, engine_override, user_errors
 
 app = typer.Typer(help="NPD extract loading and linkage across sources.", no_args_is_help=True)
 
@@ -52,13 +52,14 @@ def report(
         bool,
         typer.Option("--probabilistic", help="Also link on quasi-identifiers (needs Splink)."),
     ] = False,
+    engine: EngineOption = None,
 ) -> None:
     """Link the store's sources and write the disclosure-checked linkage report."""
     from steward.linkage import run_linkage
     from steward.workspace import open_workspace
 
     with user_errors():
-        ws = open_workspace(workspace)
+        ws = open_workspace(workspace, **engine_override(engine))
         run = run_linkage(ws, probabilistic=probabilistic)
     for note in run.report.notes:
         console.print(f"[yellow]{note}[/]", highlight=False)

@@ -7,6 +7,7 @@ under its own data key, crypto-shreddable.
 
 from __future__ import annotations
 
+import hashlib
 import io
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +53,20 @@ class Quarantine:
         # Fixed writer settings keep the bytes (and so the object's name) stable across runs.
         pq.write_table(records, sink, compression="zstd", write_statistics=False)
         return self._store.put_bytes(sink.getvalue())
+
+    def put_file(self, path: Path, reason: str) -> LandedObject:
+        """Quarantine a whole file that could not be read (corrupt, truncated, unrecognised):
+        one record holding its name, SHA-256, bytes and the reason, encrypted like the rest."""
+        content = path.read_bytes()
+        record = pa.table(
+            {
+                "file_name": [path.name],
+                "file_sha256": [hashlib.sha256(content).hexdigest()],
+                "content": pa.array([content], pa.large_binary()),
+                REASON_COLUMN: [reason],
+            }
+        )
+        return self.put(record)
 
     def read(self, sha: str) -> pa.Table:
         """The quarantined records of batch ``sha``."""
