@@ -210,7 +210,7 @@ def analyse(workspace: Workspace, *, actor: User) -> AnalysisRun:
     """
     from steward.governance.audit.workspace import workspace_audit_log
     from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
-    from steward.store import ResearchStore
+    from steward.store import open_store
 
     for permission in ANALYSE_PERMISSIONS:
         authorise(actor, permission)
@@ -224,12 +224,16 @@ def analyse(workspace: Workspace, *, actor: User) -> AnalysisRun:
     rules = SdcRules(**study.sdc.model_dump())
 
     start = time.perf_counter()
-    if not workspace.store_file.exists():
+    stored = (
+        workspace.store / "lake" if workspace.settings.engine == "spark" else workspace.store_file
+    )
+    if not stored.exists():
         raise AnalysisError(
             what="the research store is empty",
             fix="Ingest returns first: 'steward ingest --as USER PATH' (or run 'steward demo').",
         )
-    with ResearchStore.open(workspace) as store:
+    # The cohort is built on the workspace's engine (DuckDB or Spark); models run in process.
+    with open_store(workspace) as store:
         cohort = build_cohort(store.sql, study)
     timings["cohort"] = time.perf_counter() - start
     audit = workspace_audit_log(workspace)

@@ -7,16 +7,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from steward.cli.common import AsOption, WorkspaceOption, console, sign_in_to, user_errors
+from steward.cli.common import (
+    AsOption,
+    EngineOption,
+    WorkspaceOption,
+    console,
+    engine_override,
+    sign_in_to,
+    user_errors,
+)
 
 
-def analyse(as_user: AsOption, workspace: WorkspaceOption = Path(".")) -> None:
+def analyse(
+    as_user: AsOption, workspace: WorkspaceOption = Path("."), engine: EngineOption = None
+) -> None:
     """Build the analysis dataset, fit the primary and sensitivity models, write the report."""
     from steward.analyse import analyse as run_analysis
     from steward.workspace import open_workspace
 
     with user_errors():
-        ws = open_workspace(workspace)
+        ws = open_workspace(workspace, **engine_override(engine))
         actor = sign_in_to(ws, as_user)
         with console.status("Building the cohort and fitting the models"):
             run = run_analysis(ws, actor=actor)
