@@ -72,7 +72,8 @@ def _run(sql: SqlEngine, study: StudyDefinition) -> EngineRun:
     )
     cohort.data = cohort.data.drop(columns=built)
     skipped = cohort.secondary_skipped
-    return EngineRun(cohort, secondary, skipped, link_store(sql, with_npd=True))
+    linked = link_store(sql, with_npd=True, sources=study.sources)
+    return EngineRun(cohort, secondary, skipped, linked)
 
 
 def _reference(store: ResearchStore, study: StudyDefinition) -> EngineRun:
@@ -81,7 +82,7 @@ def _reference(store: ResearchStore, study: StudyDefinition) -> EngineRun:
     values, skipped = build_secondary_reference(
         tables, _index(cohort.data), study.secondary_outcomes, study.sources
     )
-    linked = link_reference(tables, with_npd=True)
+    linked = link_reference(tables, with_npd=True, sources=study.sources)
     return EngineRun(cohort, values, skipped, LinkageResult(linked, pd.DataFrame(), True))
 
 
@@ -160,6 +161,7 @@ def test_linkage_agrees(runs: CaseRuns) -> None:
     keys = ["la_code", "child_pid"]
     ref, duck, spark = (r.linkage.children for r in (runs.reference, runs.duckdb, runs.spark))
     assert rows(duck, keys) == rows(ref, keys) == rows(spark, keys)
+    assert len(duck) > 5  # the study's children: DR children, or those the CIN census refers
     assert rows(runs.duckdb.linkage.conflicts, keys) == rows(runs.spark.linkage.conflicts, keys)
 
 

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from steward.linkage.deterministic import DR_CHILD_TABLES, LINKAGE_COLUMNS
+from steward.study.definition import CohortSources
 
 
 def _academic_year(date: object) -> int | None:
@@ -25,20 +26,29 @@ def _first(frame: pd.DataFrame, key: tuple[str, str], column: str) -> object:
     return rows[column].iloc[0] if len(rows) else None
 
 
-def link_reference(tables: Mapping[str, pd.DataFrame], *, with_npd: bool) -> pd.DataFrame:
-    """The linkage table from ``tables`` (store table name -> its current rows)."""
+def link_reference(
+    tables: Mapping[str, pd.DataFrame],
+    *,
+    with_npd: bool,
+    sources: CohortSources = "evaluation_returns",
+) -> pd.DataFrame:
+    """The linkage table from ``tables`` (store table name -> its current rows); its children
+    are the DR children, or for ``statutory_returns`` the children referred in the CIN census."""
     children: dict[tuple[str, str], object] = {}
-    for name in DR_CHILD_TABLES:
+    statutory = sources == "statutory_returns"
+    referrals = "cin_episodes" if statutory else "dr2_referrals"
+    for name in (referrals,) if statutory else DR_CHILD_TABLES:
         frame = tables[name]
         for _, row in frame[frame["child_pid"].notna()].iterrows():
             key = (row["la_code"], row["child_pid"])
-            date = row["referral_date"] if name == "dr2_referrals" else None
+            date = row["referral_date"] if name == referrals else None
             known = children.get(key)
             if date is not None and not pd.isna(date) and (known is None or date < known):
                 children[key] = date
             else:
                 children.setdefault(key, None)
-    looked_after = {(r["la_code"], r["child_pid"]) for n in ("dr2_cla", "dr3_periods_of_care")
+    care = ("s903_periods_of_care",) if statutory else ("dr2_cla", "dr3_periods_of_care")
+    looked_after = {(r["la_code"], r["child_pid"]) for n in care
                     for _, r in tables[n].iterrows()}  # fmt: skip
     cin, s903 = tables["cin_children"], tables["s903_header"]
     cin_keys = set(zip(cin["la_code"], cin["child_pid"], strict=True))
