@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from steward.cli.main import app
-from steward.errors import ConfigError
+from steward.errors import ConfigError, EngineError
 from steward.governance.access import User
 from steward.ingest import ingest
 from steward.landing import Quarantine
@@ -106,3 +106,10 @@ def test_spark_with_a_broken_java_home_is_a_clear_error(tmp_path: Path) -> None:
     result = _start_spark(env)
     assert result.returncode == 3, result.stderr[-2000:]
     assert "Spark could not start" in result.stdout
+
+
+def test_duckdb_only_steps_refuse_a_spark_workspace(tmp_path: Path) -> None:
+    ws = init_workspace(tmp_path / "ws", engine="spark")
+    with pytest.raises(EngineError) as caught:
+        ResearchStore.open(ws)
+    assert "spark store" in caught.value.what and caught.value.where.column == "engine"

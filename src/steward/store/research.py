@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from steward.errors import Location, PolicyViolation, ValidationError
+from steward.errors import EngineError, Location, PolicyViolation, ValidationError
 from steward.pseudonymise.pseudonym import PseudonymHasher, Pseudonymiser
 from steward.returns.layout import TABLES
 from steward.store import dialect_duckdb as engine
@@ -171,8 +171,21 @@ class ResearchStore:
 
     @classmethod
     def open(cls, workspace: Workspace) -> ResearchStore:
-        """The store of ``workspace``, with its DuckDB settings; spills to ``store/tmp``."""
+        """The store of ``workspace``, with its DuckDB settings; spills to ``store/tmp``.
+
+        Refused in a workspace whose engine is Spark: its data is in the Spark store, and a
+        rights action, retention run or archive build against an empty DuckDB file would
+        report success having touched nothing.
+        """
         s = workspace.settings
+        if s.engine != "duckdb":
+            raise EngineError(
+                what=f"this workspace's data is in its {s.engine} store; this step (rights "
+                "requests, retention, the archive) works on the DuckDB store only",
+                fix='Run it in a DuckDB workspace holding the data, or set engine = "duckdb" '
+                "and ingest the returns there.",
+                where=Location(file=str(workspace.root / "steward.toml"), column="engine"),
+            )
         return cls(
             workspace.store_file,
             memory_limit=s.duckdb_memory_limit,
