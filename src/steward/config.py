@@ -65,6 +65,16 @@ class Settings(BaseSettings):
     duckdb_threads: int = Field(
         default=2, ge=1, description="Threads DuckDB may use for the research store."
     )
+    ingest_workers: int = Field(
+        default=2,
+        ge=1,
+        description=(
+            "Worker processes that read, validate and pseudonymise submitted files in parallel "
+            "during ingest; 1 does it all in the ingesting process. The store is written by "
+            "the ingesting process alone, one file at a time in file order. With engine = "
+            "'spark' ingest always uses 1 (Spark computes the pseudonyms)."
+        ),
+    )
     spark_master: str = Field(
         default="local[2]",
         description=(

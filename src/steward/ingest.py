@@ -1,7 +1,10 @@
 """The ingest service: submitted files → landing → read and validate → pseudonymise → store.
 
 One file at a time, each in its own store transaction, so a bad file never stops the batch and
-never leaves anything half-written. Raw identifiers exist only between reading a return and
+never leaves anything half-written. Each file is first *prepared* (read, validated and
+pseudonymised, nothing written: :mod:`steward.ingest_prepare`), by worker processes when
+``ingest_workers`` > 1 (:mod:`steward.ingest_pool`), then *committed* here, in file order: the
+store has one writer. Raw identifiers exist only between reading a return and
 pseudonymising it; what reaches the store, the quarantine and the reports carries pseudonyms,
 row references and counts only.
 
@@ -15,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Generator, Iterable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -24,6 +28,14 @@ import pyarrow.compute as pc
 
 from steward.errors import InputFileError, Location, PermissionDenied, PolicyViolation, UserError
 from steward.governance.access import Permission, User, authorise
+from steward.ingest_prepare import (
+    Attempt,
+    PrepareContext,
+    Prepared,
+    authorise_submission,
+    detached_user,
+    prepare_file,
+)
 from steward.returns.reader import file_sha256
 from steward.returns.validate import ValidatedReturn
 from steward.study.local_authorities import ENGLISH_LOCAL_AUTHORITIES, LocalAuthority
@@ -141,6 +153,9 @@ class IngestRun:
         self.erased = erased_digests(self.audit.engine)
         self.validated: list[ValidatedReturn] = []
         self.local_authorities = study_local_authorities(workspace)
+        self.context = PrepareContext(
+            workspace.root, self.hasher, self.local_authorities, self.user
+        )
 
     def close(self) -> None:
         self.store.close()
@@ -148,98 +163,83 @@ class IngestRun:
     def authorise_submission(self, path: Path, la_code: str, *, srs_data: bool = False) -> None:
         """Refuse ``path`` (``PermissionDenied``) unless the user may submit ``la_code``'s data.
 
-        Called as soon as the file's LA is known, before anything of it is quarantined, landed
-        or stored. ``srs_data``: the file is a secure-research-service extract, which also needs
-        an in-date accreditation.
+        Checked as soon as the file's LA is known, and again before anything of it is
+        quarantined, landed or stored. ``srs_data``: a secure-research-service extract, which
+        also needs an in-date accreditation.
         """
-        where = Location(file=path.name)
-        if self.user is None:
-            raise PermissionDenied(
-                what=f"{path.name} was not submitted by a signed-in user",
-                fix="Ingest as a user: 'steward ingest --as USERNAME PATH'.",
-                where=where,
-            )
-        permissions = [Permission.RETURNS_SUBMIT] + ([Permission.SRS_DATA_READ] if srs_data else [])
-        for permission in permissions:
-            try:
-                authorise(self.user, permission, la_code=la_code)
-            except PermissionDenied as exc:
-                raise PermissionDenied(
-                    what=f"{path.name} (local authority {la_code}) is refused: {exc.what}",
-                    fix=exc.fix,
-                    where=where,
-                ) from None
+        authorise_submission(self.user, path, la_code, srs_data=srs_data)
+
+    @property
+    def workers(self) -> int:
+        """Processes preparing files: Spark hashes in its driver, so its files stay here."""
+        settings = self.workspace.settings
+        return 1 if settings.engine == "spark" else settings.ingest_workers
 
     def ingest_file(self, path: Path) -> FileOutcome:
         """Read, validate, pseudonymise and load one file; raises ``UserError`` if unreadable."""
-        from steward.ingest_statutory import ingest_cin, ingest_ssda903, statutory_kind
-        from steward.pseudonymise.table import pseudonymise_table
-        from steward.returns import read_return, validate
-        from steward.returns.npd import is_npd_extract
-        from steward.returns.npd.ingest import ingest_npd
-        from steward.returns.npd.store_tables import NPD_SOURCE
-        from steward.store import SubmissionRecord
+        return self.commit(path, file_sha256(path), None)
 
-        submission_id = file_sha256(path)
+    def attempts(self, files: Iterable[Path]) -> Generator[tuple[Path, str, Attempt], None, None]:
+        """Each file with its submission id and what preparing it gave, in file order.
+
+        With one worker a file is prepared here, just before it is kept; with more, worker
+        processes prepare the next few files while this process keeps the current one.
+        """
+        from steward.ingest_pool import WorkerSetup, prepare_in_workers
+
+        def jobs() -> Iterator[tuple[Path, str, bool]]:
+            for path in files:
+                submission_id = file_sha256(path)
+                yield path, submission_id, not self.store.has_submission(submission_id)
+
+        if self.workers == 1:
+            for path, submission_id, to_prepare in jobs():
+                attempt: Attempt = None
+                if to_prepare:
+                    try:
+                        attempt = prepare_file(self.context, path, submission_id)
+                    except UserError as exc:
+                        attempt = exc
+                yield path, submission_id, attempt
+            return
+        submitter = None if self.user is None else detached_user(self.user)
+        setup = WorkerSetup(
+            self.workspace.root, self.pseudonym_key, self.local_authorities, submitter
+        )
+        yield from prepare_in_workers(setup, jobs(), workers=self.workers)
+
+    def commit(self, path: Path, submission_id: str, attempt: Attempt) -> FileOutcome:
+        """Keep one file as ``attempt`` prepared it (``None``: prepare it here if still new);
+        raises the ``UserError`` that made it unreadable or refused."""
         if self.store.has_submission(submission_id):
             if self.user is None or self.user.la_code is not None:
                 # An LA's account hears "already ingested" only of its own LA's files; of
                 # another LA's it would learn what that LA has sent.
                 self.authorise_submission(path, self.submitted_la(submission_id))
             return FileOutcome(path, "already_ingested", submission_id=submission_id)
-        if is_npd_extract(path):
-            self.authorise_submission(path, NPD_SOURCE, srs_data=True)
-            return ingest_npd(self, path, submission_id)
-        kind = statutory_kind(path)
-        if kind == "cin":
-            return ingest_cin(self, path, submission_id)
-        if kind == "ssda903":
-            return ingest_ssda903(self, path, submission_id)
-        reading = read_return(
-            path, local_authorities=self.local_authorities, submission_id=submission_id
-        )
-        self.authorise_submission(path, reading.la_code)
-        validated = validate(reading)
-        tables = {
-            vt.table.name: pseudonymise_table(
-                vt.table, with_provenance(vt.valid, validated, vt.sheet), self.hasher
-            )
-            for vt in validated.tables
-        }
-        tables = self.without_erased(tables)
-        quarantined = 0
-        for vt in validated.tables:
-            if vt.quarantined.num_rows:
-                self.quarantine.put(vt.quarantined)
-                quarantined += vt.quarantined.num_rows
-        self.landing.put(path)
-        self.store.load(
-            SubmissionRecord(
-                submission_id=submission_id,
-                la_code=validated.la_code,
-                return_type=validated.return_type,
-                return_month=validated.return_month,
-                file_name=path.name,
-                quarantined=quarantined,
-            ),
-            tables,
-        )
-        self.validated.append(validated)
+        if attempt is None:
+            attempt = prepare_file(self.context, path, submission_id)
+        if isinstance(attempt, UserError):
+            raise attempt
+        record = attempt.record
+        self.authorise_submission(path, record.la_code, srs_data=attempt.srs_data)
+        return self.keep(attempt)
+
+    def keep(self, prepared: Prepared) -> FileOutcome:
+        """Quarantine, land and load one prepared file (one store transaction), then audit it."""
+        for records in prepared.quarantine:
+            self.quarantine.put(records)
+        self.landing.put(prepared.outcome.path)
+        tables = self.without_erased(prepared.tables)
+        record = prepared.record
+        self.store.load(record, tables)
+        if prepared.validated is not None:
+            self.validated.append(prepared.validated)
         self.record_loaded(
-            submission_id, validated.la_code, validated.return_type, validated.return_month,
-            tables, quarantined,
+            record.submission_id, record.la_code, record.return_type, record.return_month,
+            tables, record.quarantined,
         )  # fmt: skip
-        return FileOutcome(
-            path,
-            "loaded",
-            submission_id=submission_id,
-            la_code=validated.la_code,
-            return_type=validated.return_type,
-            return_month=validated.return_month,
-            rows=sum(vt.rows_in for vt in validated.tables),
-            quarantined=quarantined,
-            decisions=list(validated.decisions),
-        )
+        return prepared.outcome
 
     def submitted_la(self, submission_id: str) -> str:
         """The LA of a submission already in the store."""
@@ -315,21 +315,6 @@ class IngestRun:
         return int(totals["children"]), int(totals["n"])
 
 
-def with_provenance(data: pa.Table, validated: ValidatedReturn, sheet: str) -> pa.Table:
-    """Add the columns saying where each row came from (the reader keeps only ``source_row``)."""
-    n = data.num_rows
-    provenance = {
-        "la_code": pa.array([validated.la_code] * n, pa.string()),
-        "return_month": pa.array([validated.return_month] * n, pa.date32()),
-        "submission_id": pa.array([validated.submission_id] * n, pa.string()),
-        "source_sheet": pa.array([sheet] * n, pa.string()),
-    }
-    for name, column in provenance.items():
-        if name not in data.column_names:
-            data = data.append_column(name, column)
-    return data
-
-
 def erased_digests(engine: object) -> frozenset[str]:
     """Tombstone digests of people erased on request (see governance.rights.erasure)."""
     from sqlalchemy.engine import Engine
@@ -368,27 +353,35 @@ def ingest(
     run = IngestRun(workspace, actor=actor)
     outcomes: list[FileOutcome] = []
     try:
-        for path in files:
-            try:
-                outcome = run.ingest_file(path)
-            except UserError as exc:
-                status = "refused" if isinstance(exc, PermissionDenied) else "failed"
-                outcome = FileOutcome(path=path, status=status, error=exc)
-                if status == "failed" and not isinstance(exc, PolicyViolation):
-                    # Kept (encrypted) for the evaluator to resolve with the LA; a file refused
-                    # by policy or permission is not ours to keep.
-                    landed = run.quarantine.put_file(path, f"{type(exc).__name__}: {exc.what}")
-                    outcome.quarantined_file = landed.sha256
-                # The refusal is audited by the file's hash and the kind of error, no content.
-                run.audit.record(
-                    run.actor, "ingest", "file", file_sha256(path),
-                    details={"status": status, "error": type(exc).__name__},
-                )  # fmt: skip
-            outcomes.append(outcome)
-            if on_file:
-                on_file(outcome)
+        with closing(run.attempts(files)) as attempts:
+            for path, submission_id, attempt in attempts:
+                outcomes.append(kept_or_reported(run, path, submission_id, attempt))
+                if on_file:
+                    on_file(outcomes[-1])
         report = run.write_quality_report()
         children, store_rows = run.store_totals()
     finally:
         run.close()
     return IngestSummary(outcomes, report, children, store_rows)
+
+
+def kept_or_reported(
+    run: IngestRun, path: Path, submission_id: str, attempt: Attempt
+) -> FileOutcome:
+    """Keep one file; an unreadable or refused one is quarantined or refused and audited."""
+    try:
+        return run.commit(path, submission_id, attempt)
+    except UserError as exc:
+        status = "refused" if isinstance(exc, PermissionDenied) else "failed"
+        outcome = FileOutcome(path=path, status=status, error=exc)
+        if status == "failed" and not isinstance(exc, PolicyViolation):
+            # Kept (encrypted) for the evaluator to resolve with the LA; a file refused by policy
+            # or permission is not ours to keep.
+            landed = run.quarantine.put_file(path, f"{type(exc).__name__}: {exc.what}")
+            outcome.quarantined_file = landed.sha256
+        # The refusal is audited by the file's hash and the kind of error, no content.
+        run.audit.record(
+            run.actor, "ingest", "file", submission_id,
+            details={"status": status, "error": type(exc).__name__},
+        )  # fmt: skip
+        return outcome

@@ -3,7 +3,8 @@
 Same guarantees as the evaluation's own returns: refused before anything is stored if the file
 is unreadable, from an LA outside the study or from an LA the acting user may not submit for;
 rows that break a blocking rule quarantined (encrypted, with the reason); everything else
-pseudonymised and loaded in one store transaction.
+pseudonymised and loaded in one store transaction. These functions prepare a file (see
+:mod:`steward.ingest_prepare`); the ingest run keeps it.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from steward.returns.ssda903.spec import identify
 from steward.study.local_authorities import LocalAuthority
 
 if TYPE_CHECKING:
-    from steward.ingest import FileOutcome, IngestRun
+    from steward.ingest_prepare import PrepareContext, Prepared
 
 
 def statutory_kind(path: Path) -> str | None:
@@ -81,76 +82,75 @@ def _collection_end(data: pa.Table) -> dt.date:
     return dt.date(year, 3, 31)
 
 
-def ingest_cin(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
+def prepare_cin(context: PrepareContext, path: Path, submission_id: str) -> Prepared:
+    """A CIN census XML: header, LA check, then every batch validated and pseudonymised."""
     from steward.ingest import FileOutcome
+    from steward.ingest_prepare import Prepared
     from steward.store import SubmissionRecord
 
     header, batches = read_cin_census(path)
-    la = _study_la(header.la_code, run.local_authorities, path)
-    run.authorise_submission(path, la.code)  # before any child is read or anything kept
+    la = _study_la(header.la_code, context.local_authorities, path)
+    context.authorise(path, la.code)  # before any child is read
     reference = header.reference_date or dt.date(header.collection_year, 3, 31)
     parts: dict[str, list[pa.Table]] = {}
-    children = quarantined = 0
+    quarantine: list[pa.Table] = []
+    children = 0
     for batch in batches:
         children += batch.children
         if batch.quarantined.num_rows:
-            run.quarantine.put(
+            quarantine.append(
                 batch.quarantined.append_column("reason", batch.quarantined["reasons"])
             )
-            quarantined += batch.quarantined.num_rows
         stored = pseudonymise_cin(
-            batch.tables, key=run.hasher, la_code=la.code, reference_date=reference,
+            batch.tables, key=context.hasher, la_code=la.code, reference_date=reference,
             collection_year=header.collection_year, submission_id=submission_id,
         )  # fmt: skip
         for name, table in stored.items():
             parts.setdefault(name, []).append(table)
-    tables = run.without_erased({name: pa.concat_tables(ts) for name, ts in parts.items()})
-    run.landing.put(path)
-    run.store.load(
-        SubmissionRecord(submission_id, la.code, "cin", reference, path.name, quarantined), tables
-    )
-    run.record_loaded(submission_id, la.code, "cin", reference, tables, quarantined)
-    return FileOutcome(
+    tables = {name: pa.concat_tables(ts) for name, ts in parts.items()}
+    quarantined = sum(t.num_rows for t in quarantine)
+    record = SubmissionRecord(submission_id, la.code, "cin", reference, path.name, quarantined)
+    outcome = FileOutcome(
         path, "loaded", submission_id=submission_id, la_code=la.code, return_type="cin",
         return_month=reference, rows=children, quarantined=quarantined,
         decisions=[f"CIN census {header.label} from the header; LA {la.name} ({la.code})"],
     )  # fmt: skip
+    return Prepared(record, tables, quarantine, outcome)
 
 
-def ingest_ssda903(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
+def prepare_ssda903(context: PrepareContext, path: Path, submission_id: str) -> Prepared:
+    """One SSDA903 CSV table: LA from the file's name, rows pseudonymised, periods of care."""
     from steward.ingest import FileOutcome
+    from steward.ingest_prepare import Prepared
     from steward.store import SubmissionRecord
 
     reading = read_ssda903(path)
-    la = _la_from_path(path, run.local_authorities)
-    run.authorise_submission(path, la.code)
+    la = _la_from_path(path, context.local_authorities)
+    context.authorise(path, la.code)
     month = parse_month(path.stem) or _collection_end(reading.data)
     stored = pseudonymise_ssda903(
-        reading.table.name, reading.data, key=run.hasher, la_code=la.code,
+        reading.table.name, reading.data, key=context.hasher, la_code=la.code,
         return_month=month, submission_id=submission_id,
     )  # fmt: skip
     tables = {} if stored is None else {reading.table.name: stored}
     if reading.table.name == "s903_episodes" and stored is not None:
         tables["s903_periods_of_care"] = _periods(stored)
-    tables = run.without_erased(tables)
+    quarantine = []
     if reading.quarantined.num_rows:
-        run.quarantine.put(
+        quarantine.append(
             reading.quarantined.append_column("reason", reading.quarantined["reasons"])
         )
-    run.landing.put(path)
     quarantined = reading.quarantined.num_rows
-    run.store.load(
-        SubmissionRecord(submission_id, la.code, "ssda903", month, path.name, quarantined), tables
-    )
-    run.record_loaded(submission_id, la.code, "ssda903", month, tables, quarantined)
+    record = SubmissionRecord(submission_id, la.code, "ssda903", month, path.name, quarantined)
     decisions = [f"SSDA903 {reading.table.name.removeprefix('s903_')} table from its columns "
                  f"({reading.encoding}); LA {la.name} ({la.code})"]  # fmt: skip
     if stored is None:
         decisions.append("table not kept: the evaluation does not use it (data minimisation)")
-    return FileOutcome(
+    outcome = FileOutcome(
         path, "loaded", submission_id=submission_id, la_code=la.code, return_type="ssda903",
         return_month=month, rows=reading.rows_in, quarantined=quarantined, decisions=decisions,
     )  # fmt: skip
+    return Prepared(record, tables, quarantine, outcome)
 
 
 def _periods(episodes: pa.Table) -> pa.Table:

@@ -5,9 +5,9 @@ only in the ``srs_research`` environment, so in any other workspace the load is 
 the file is read or a row written. Then as every return: bad rows quarantined with the reason,
 the file kept in landing, the table loaded in one store transaction, the load audited by counts.
 
-Hook for ``IngestRun.ingest_file`` (before the statutory dispatch)::
+Hook for ``steward.ingest_prepare.prepare_file`` (before the statutory dispatch)::
 
-    if is_npd_extract(path): return ingest_npd(self, path, submission_id)
+    if is_npd_extract(path): return prepare_npd(context, path, submission_id)
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from steward.returns.npd.store_tables import NPD_SOURCE, npd_categories
 
 if TYPE_CHECKING:
     from steward.ingest import FileOutcome, IngestRun
+    from steward.ingest_prepare import PrepareContext, Prepared
     from steward.workspace import Workspace
 
 
@@ -36,29 +37,30 @@ def check_npd_allowed(workspace_root: Path) -> None:
     gate_for_workspace(workspace_root).check_can_hold(npd_categories())
 
 
-def ingest_npd(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
-    """Check, read, quarantine and load one NPD CSV table (absence, FSM or PMR lookup)."""
+def prepare_npd(context: PrepareContext, path: Path, submission_id: str) -> Prepared:
+    """Check and read one NPD CSV table (absence, FSM or PMR lookup); nothing is written."""
     from steward.ingest import FileOutcome
+    from steward.ingest_prepare import Prepared
     from steward.store import SubmissionRecord
 
-    check_npd_allowed(run.workspace.root)
+    check_npd_allowed(context.workspace_root)
     reading = read_npd(path)
     month = parse_month(path.stem) or dt.date.today().replace(day=1)
     data = _with_provenance(reading.data, submission_id, month, reading.table)
     quarantined = reading.quarantined.num_rows
-    if quarantined:
-        run.quarantine.put(reading.quarantined)
-    run.landing.put(path)
-    tables = {reading.table: data}
-    run.store.load(
-        SubmissionRecord(submission_id, NPD_SOURCE, "npd", month, path.name, quarantined), tables
-    )
-    run.record_loaded(submission_id, NPD_SOURCE, "npd", month, tables, quarantined)
-    return FileOutcome(
+    record = SubmissionRecord(submission_id, NPD_SOURCE, "npd", month, path.name, quarantined)
+    outcome = FileOutcome(
         path, "loaded", submission_id=submission_id, la_code=NPD_SOURCE, return_type="npd",
         return_month=month, rows=reading.rows_in, quarantined=quarantined,
         decisions=reading.decisions,
     )  # fmt: skip
+    quarantine = [reading.quarantined] if quarantined else []
+    return Prepared(record, {reading.table: data}, quarantine, outcome, srs_data=True)
+
+
+def ingest_npd(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
+    """Check, read, quarantine and load one NPD CSV table (absence, FSM or PMR lookup)."""
+    return run.keep(prepare_npd(run.context, path, submission_id))
 
 
 def _with_provenance(data: pa.Table, submission_id: str, month: dt.date, table: str) -> pa.Table:
