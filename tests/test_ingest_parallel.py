@@ -1,0 +1,182 @@
+"""Ingest with worker processes gives exactly what ingest in one process gives.
+
+The same files go into two workspaces under the same keys, one with ``ingest_workers = 1`` and
+one with 2: the outcomes, the store (every table, sorted, but for load times), the audit trail
+and the quarantine must be the same, bad and refused files included.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pytest
+
+from steward.governance.access import User
+from steward.ingest import IngestSummary, ingest
+from steward.study.local_authorities import ENGLISH_LOCAL_AUTHORITIES
+from steward.synth.national import write_national
+from steward.workspace import Workspace, init_workspace
+
+# Both workspaces hold the same keys, so the same child has the same pseudonym in both.
+PSEUDONYM_KEY = "5e" * 32
+MASTER_KEY = "a7" * 32
+FIRST, SECOND = ENGLISH_LOCAL_AUTHORITIES[:2]
+
+
+@pytest.fixture(autouse=True)
+def shared_keys(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("STEWARD_PSEUDONYM_KEY", PSEUDONYM_KEY)
+    monkeypatch.setenv("STEWARD_MASTER_KEY", MASTER_KEY)
+
+
+@pytest.fixture(scope="module")
+def national(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("national")
+    write_national(out, seed=3, las=2, years=(2024,), fraction=0.02, workers=1)
+    return out
+
+
+def store_tables(workspace: Workspace) -> dict[str, list[tuple[Any, ...]]]:
+    """Every store table's rows, sorted, without the load time."""
+    con = duckdb.connect(str(workspace.store_file), read_only=True)
+    try:
+        names = [r[0] for r in con.execute(
+            "SELECT table_name FROM information_schema.tables WHERE table_type = 'BASE TABLE' "
+            "ORDER BY 1"
+        ).fetchall()]  # fmt: skip
+        tables = {}
+        for name in names:
+            columns = [r[0] for r in con.execute(f'DESCRIBE "{name}"').fetchall()]
+            kept = ", ".join(f'"{c}"' for c in columns if c != "ingested_at")
+            tables[name] = con.execute(f'SELECT {kept} FROM "{name}" ORDER BY ALL').fetchall()
+        return tables
+    finally:
+        con.close()
+
+
+def audit_trail(workspace: Workspace) -> list[tuple[Any, ...]]:
+    from steward.governance.audit import last_entries
+    from steward.governance.audit.workspace import workspace_audit_log
+    from steward.governance.db import session_scope
+
+    log = workspace_audit_log(workspace)
+    with session_scope(log.engine) as session:
+        entries = last_entries(session, 10_000)
+        return [(e.actor, e.action, e.object_type, e.object_id, e.details) for e in entries]
+
+
+def outcome_rows(summary: IngestSummary) -> list[tuple[Any, ...]]:
+    return [
+        (o.path.name, o.status, o.submission_id, o.la_code, o.return_type, o.return_month,
+         o.rows, o.quarantined, o.decisions, o.quarantined_file is not None,
+         None if o.error is None else (type(o.error), o.error.what, o.error.fix, o.error.where))
+        for o in summary.outcomes
+    ]  # fmt: skip
+
+
+def files_in(folder: Path) -> int:
+    return sum(1 for p in folder.rglob("*") if p.is_file())
+
+
+Ingested = tuple[IngestSummary, Workspace]
+
+
+def ingest_both(
+    tmp_path: Path, paths: list[Path], make_actor: Callable[[Workspace], User], **settings: Any
+) -> Iterator[Ingested]:
+    for workers in (1, 2):
+        ws = init_workspace(tmp_path / f"workers{workers}", ingest_workers=workers, **settings)
+        assert ws.settings.ingest_workers == workers
+        yield ingest(ws, paths, actor=make_actor(ws)), ws
+
+
+def assert_same(serial: Ingested, parallel: Ingested) -> None:
+    (one, ws1), (two, ws2) = serial, parallel
+    assert outcome_rows(two) == outcome_rows(one)
+    assert (two.children, two.store_rows) == (one.children, one.store_rows)
+    assert store_tables(ws2) == store_tables(ws1)
+    assert audit_trail(ws2) == audit_trail(ws1)
+    assert files_in(ws2.quarantine) == files_in(ws1.quarantine)
+    assert files_in(ws2.landing) == files_in(ws1.landing)
+
+
+def test_national_sample_same_with_two_workers(
+    tmp_path: Path, national: Path, account: Callable[..., User]
+) -> None:
+    folders = [national / FIRST.slug, national / SECOND.slug]
+    serial, parallel = ingest_both(tmp_path, folders, account, study="national")
+    one = serial[0]
+    # A CIN census and five SSDA903 tables per LA; an empty table has the same bytes in both
+    # LAs, so the second LA's copy is already in the store (also when prepared ahead).
+    assert len(one.outcomes) == 12 and len(one.loaded) >= 10
+    assert {o.status for o in one.outcomes} == {"loaded", "already_ingested"}
+    assert {o.return_type for o in one.loaded} == {"cin", "ssda903"}
+    assert one.children > 0
+    assert_same(serial, parallel)
+
+
+def test_tiny_returns_same_with_two_workers(
+    tmp_path: Path, tiny_returns: Path, account: Callable[..., User]
+) -> None:
+    serial, parallel = ingest_both(tmp_path, [tiny_returns], account)
+    one = serial[0]
+    assert one.loaded and not one.failed and one.quality_report is not None
+    assert one.quarantined > 0  # the tiny returns carry rows that break blocking rules
+    assert_same(serial, parallel)
+    assert parallel[0].quality_report is not None
+    assert parallel[0].quality_report.read_bytes() == one.quality_report.read_bytes()
+
+
+def test_bad_and_refused_files_same_with_two_workers(
+    tmp_path: Path, national: Path, account: Callable[..., User]
+) -> None:
+    batch = tmp_path / "batch"
+    shutil.copytree(national / FIRST.slug, batch / FIRST.slug)
+    shutil.copytree(national / SECOND.slug, batch / SECOND.slug)
+    census = (national / FIRST.slug / "cin_census_2024.xml").read_bytes()
+    # The header (and so the LA) reads, the children break off half way.
+    (batch / FIRST.slug / "cin_census_2024_cut.xml").write_bytes(census[: len(census) // 2])
+    (batch / FIRST.slug / "notes.xml").write_bytes(b"<not a census")
+
+    def provider(ws: Workspace) -> User:
+        return account(ws, "lena.provider", "la_provider", la_code=FIRST.code)
+
+    serial, parallel = ingest_both(tmp_path, [batch], provider, study="national")
+    one = serial[0]
+    by_name = {(o.path.parent.name, o.path.name): o for o in one.outcomes}
+    cut = by_name[(FIRST.slug, "cin_census_2024_cut.xml")]
+    assert cut.status == "failed" and cut.quarantined_file is not None
+    assert by_name[(FIRST.slug, "notes.xml")].status == "failed"
+    # The other LA's files are refused, but for its empty tables, byte for byte the first LA's.
+    second = [o for o in one.outcomes if o.path.parent.name == SECOND.slug]
+    assert [o.status for o in second].count("refused") >= 4
+    assert {o.status for o in second} <= {"refused", "already_ingested"}
+    assert {o.la_code for o in one.loaded} == {FIRST.code}
+    assert_same(serial, parallel)
+    # A second run finds everything it kept already there, in either mode.
+    for summary, ws in (serial, parallel):
+        again = ingest(ws, [batch], actor=provider(ws))
+        assert [o.status for o in again.outcomes] == [
+            "already_ingested" if o.status == "loaded" else o.status for o in summary.outcomes
+        ]
+
+
+def test_a_bug_in_a_worker_fails_the_run(
+    tmp_path: Path, national: Path, account: Callable[..., User], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import steward.ingest_statutory
+
+    def broken(path: Path) -> object:
+        raise RuntimeError("reader bug")
+
+    # Forked workers inherit the broken reader; a bug is not a bad file and must not be hidden.
+    monkeypatch.setattr(steward.ingest_statutory, "read_ssda903", broken)
+    ws = init_workspace(tmp_path / "ws", ingest_workers=2, study="national")
+    with pytest.raises(RuntimeError, match="reader bug") as caught:
+        ingest(ws, [national / FIRST.slug], actor=account(ws))
+    # It was raised in a worker: the pool hands back the worker's traceback as the cause.
+    assert type(caught.value.__cause__).__name__ == "_RemoteTraceback"
