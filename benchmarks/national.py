@@ -23,6 +23,8 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
+import secrets
 import subprocess
 import sys
 import tempfile
@@ -31,6 +33,8 @@ import time
 from pathlib import Path
 
 import psutil
+
+from steward.synth.national_npd import write_pmr_lookup
 
 TARGET_SECONDS = 600
 TARGET_BYTES = 8 * 1024**3
@@ -125,11 +129,15 @@ def run_once(data: Path, las: int, engine: str) -> dict[str, object]:
     }
 
 
-def in_subprocess(data: Path, las: int, engine: str) -> dict[str, object]:
+def in_subprocess(data: Path, las: int, engine: str, key: bytes) -> dict[str, object]:
+    # Every run's workspace uses the key the PMR lookups were written under (fictional data).
+    env = {**os.environ, "STEWARD_PSEUDONYM_KEY": key.hex()}
     out = subprocess.run(
         [sys.executable, __file__, "--run", engine, "--las", str(las), "--data", str(data)],
-        check=True, capture_output=True, text=True,
+        capture_output=True, text=True, env=env,
     )  # fmt: skip
+    if out.returncode:
+        sys.exit(f"{engine} run on {las} LAs failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -172,10 +180,12 @@ def main() -> None:
     if not any(data.glob("*/cin_census_*.xml")):
         print(f"synthesising {largest} LAs into {data} ...", flush=True)
         print(f"synth: {synthesise(data, largest):.1f} s", flush=True)
+    key = secrets.token_bytes(32)
+    write_pmr_lookup(data, key)
 
     results = []
     for las in curve:
-        results.append(in_subprocess(data, las, "duckdb"))
+        results.append(in_subprocess(data, las, "duckdb", key))
         print(line(results[-1]), flush=True)
     first = results[0]
     base = first["seconds"]["total"] / int(first["events"])  # type: ignore[index, call-overload]
@@ -193,8 +203,8 @@ def main() -> None:
     if args.spark_las:
         duck = next((r for r in results if r["las"] == args.spark_las), None)
         if duck is None:
-            duck = in_subprocess(data, args.spark_las, "duckdb")
-        spark = in_subprocess(data, args.spark_las, "spark")
+            duck = in_subprocess(data, args.spark_las, "duckdb", key)
+        spark = in_subprocess(data, args.spark_las, "spark", key)
         print(line(spark))
         ratio = duck["seconds"]["total"] / spark["seconds"]["total"]  # type: ignore[index]
         same = (duck["events"], duck["cohort"], duck["linked"]) == (

@@ -2,7 +2,7 @@
 
 Spark runs the same pipeline as DuckDB for national-scale studies: the queries are the same
 text (written in DuckDB's dialect, transpiled here by sqlglot), the store tables are Parquet
-datasets under ``store/spark/`` registered as Spark views, and pseudonyms come from Spark's own
+datasets under ``store/lake/`` (see :mod:`.lake`) registered as Spark views, and pseudonyms come from Spark's own
 ``sha2`` (see :mod:`steward.pseudonymise.engine_sql`).
 
 Local mode (``spark_master = "local[2]"``) needs only Java 17; a cluster is a matter of
