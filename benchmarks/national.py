@@ -184,9 +184,15 @@ def main() -> None:
     write_pmr_lookup(data, key)
 
     results = []
+    spark_line = ""
     for las in curve:
         results.append(in_subprocess(data, las, "duckdb", key))
         print(line(results[-1]), flush=True)
+        if las == args.spark_las:  # the Spark comparison as soon as its DuckDB run is in
+            spark_line = spark_comparison(data, results[-1], key)
+    if args.spark_las and not spark_line:
+        duck = in_subprocess(data, args.spark_las, "duckdb", key)
+        spark_comparison(data, duck, key)
     first = results[0]
     base = first["seconds"]["total"] / int(first["events"])  # type: ignore[index, call-overload]
     print("\nscaling curve (seconds per million events, ratio to the smallest run):")
@@ -200,20 +206,24 @@ def main() -> None:
         f"10-minute target; peak {int(largest_run['peak_bytes']) / 1024**3:.2f} GB = "  # type: ignore[call-overload]
         f"{int(largest_run['peak_bytes']) / TARGET_BYTES:.2f} × the 8 GB target"  # type: ignore[call-overload]
     )
-    if args.spark_las:
-        duck = next((r for r in results if r["las"] == args.spark_las), None)
-        if duck is None:
-            duck = in_subprocess(data, args.spark_las, "duckdb", key)
-        spark = in_subprocess(data, args.spark_las, "spark", key)
-        print(line(spark))
-        ratio = duck["seconds"]["total"] / spark["seconds"]["total"]  # type: ignore[index]
-        same = (duck["events"], duck["cohort"], duck["linked"]) == (
-            spark["events"], spark["cohort"], spark["linked"],
-        )  # fmt: skip
-        print(
-            f"Spark local mode, {args.spark_las} LAs: DuckDB/Spark wall-time ratio {ratio:.3f} "
-            f"(Spark takes {1 / ratio:.1f}× as long); same events, cohort and linkage: {same}"
-        )
+    if spark_line:
+        print(spark_line)
+
+
+def spark_comparison(data: Path, duck: dict[str, object], key: bytes) -> str:
+    """Run Spark on the LAs of ``duck`` and print (and return) the comparison line."""
+    spark = in_subprocess(data, int(duck["las"]), "spark", key)  # type: ignore[call-overload]
+    print(line(spark), flush=True)
+    ratio = duck["seconds"]["total"] / spark["seconds"]["total"]  # type: ignore[index]
+    same = (duck["events"], duck["cohort"], duck["linked"]) == (
+        spark["events"], spark["cohort"], spark["linked"],
+    )  # fmt: skip
+    text = (
+        f"Spark local mode, {duck['las']} LAs: DuckDB/Spark wall-time ratio {ratio:.3f} "
+        f"(Spark takes {1 / ratio:.1f}× as long); same events, cohort and linkage: {same}"
+    )
+    print(text, flush=True)
+    return text
 
 
 if __name__ == "__main__":
