@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -11,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from steward.cli.linkage import app
+from steward.governance.access import User
 from steward.linkage import run_linkage
 from steward.linkage.probabilistic import chance_agreement
 from steward.store import ResearchStore
@@ -19,6 +21,8 @@ from steward.workspace import Workspace, init_workspace
 from .store_rows import put
 
 ROCH = "354"
+PASSWORD = "correct horse battery staple"
+Accounts = Callable[..., User]
 
 
 def ws_with_changed_ids(tmp_path: Path) -> Workspace:
@@ -50,12 +54,13 @@ def test_chance_agreement() -> None:
     assert chance_agreement(left, right) == pytest.approx(2 / 3 * 1 / 4 + 1 / 3 * 3 / 4)
 
 
-def test_true_pairs_found_and_weights_reported(tmp_path: Path) -> None:
+def test_true_pairs_found_and_weights_reported(tmp_path: Path, account: Accounts) -> None:
     ws = ws_with_changed_ids(tmp_path)
-    plain = run_linkage(ws, actor="test")
+    researcher = account(ws)
+    plain = run_linkage(ws, actor=researcher)
     assert plain.probabilistic is None and plain.candidates is None
     assert not (ws.outputs / "linkage" / "probabilistic_candidates.parquet").exists()
-    run = run_linkage(ws, probabilistic=True, actor="test")
+    run = run_linkage(ws, probabilistic=True, actor=researcher)
     assert run.probabilistic is not None and run.candidates is not None
     assert run.probabilistic.left == 13 and run.probabilistic.right == 13
     pairs = pq.read_table(run.candidates).to_pandas()
@@ -81,9 +86,14 @@ def test_true_pairs_found_and_weights_reported(tmp_path: Path) -> None:
     assert run.report.table("probabilistic_candidates").display.loc["Rochdale", "All"] == "13"
 
 
-def test_cli_flag(tmp_path: Path) -> None:
+def test_cli_flag(tmp_path: Path, account: Accounts) -> None:
     ws = ws_with_changed_ids(tmp_path)
-    result = CliRunner().invoke(app, ["report", "--probabilistic", "--workspace", str(ws.root)])
+    account(ws, password=PASSWORD)
+    result = CliRunner().invoke(
+        app,
+        ["report", "--probabilistic", "--workspace", str(ws.root), "--as", "rita.researcher"],
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     assert "Probabilistic linkage was run on request" in result.output
     assert (ws.outputs / "linkage" / "probabilistic_candidates.parquet").is_file()

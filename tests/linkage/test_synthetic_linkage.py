@@ -33,7 +33,8 @@ def linked(
     root = tmp_path_factory.mktemp("synthetic")
     returns = generate_returns(root / "returns", scale="tiny", seed=SEED, mess=False)
     ws = init_workspace(root / "ws", environment="srs_research", key_dir=root / "keys")
-    assert not ingest(ws, [root / "returns"], actor=account(ws)).failed
+    researcher = account(ws)
+    assert not ingest(ws, [root / "returns"], actor=researcher).failed
     key = ws.keys.load("pseudonym")
     pops, _, _ = build_populations(scale="tiny", seed=SEED)
     assert {p.profile.la.slug: len(p.children) for p in pops} == returns.children
@@ -55,9 +56,9 @@ def linked(
                     strict=True,
                 )
             ], la_code=str(la_code), return_type="cin")  # fmt: skip
-    outcomes = load_npd_extract(ws, [root / "srs" / "npd"], actor="test")
+    outcomes = load_npd_extract(ws, [root / "srs" / "npd"], actor=researcher)
     assert [o.status for o in outcomes] == ["loaded"] * 3
-    return run_linkage(ws, actor="test"), synth, key
+    return run_linkage(ws, actor=researcher), synth, key
 
 
 def with_pids(synth: NpdSynthResult, key: bytes) -> pd.DataFrame:

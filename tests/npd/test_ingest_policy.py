@@ -1,16 +1,28 @@
-"""NPD loads: refused in an evaluator workspace before anything is written, accepted in the SRS."""
+"""NPD loads: refused in an evaluator workspace before anything is written, accepted in the SRS
+from an accredited researcher, refused to anyone else."""
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
-from steward.errors import PolicyViolation
+from steward.cli.linkage import app
+from steward.errors import PermissionDenied, PolicyViolation
+from steward.governance.access import User
+from steward.governance.audit import last_entries
+from steward.governance.audit.workspace import workspace_audit_log
+from steward.governance.db import session_scope
 from steward.ingest import IngestRun, file_sha256
 from steward.returns.npd.ingest import ingest_npd, load_npd_extract
 from steward.store import ResearchStore
-from steward.workspace import init_workspace
+from steward.workspace import Workspace, init_workspace
+
+Accounts = Callable[..., User]
+PASSWORD = "correct horse battery staple"
 
 ABSENCE = (
     "PupilMatchingRefAnonymous,AcademicYear,SessionsPossible_Autumn,AuthorisedAbsence_Autumn,"
@@ -39,15 +51,35 @@ def npd_rows(root: Path) -> dict[str, int]:
         }
 
 
-def test_refused_in_an_evaluator_workspace(tmp_path: Path, extract: Path) -> None:
+def nothing_kept(ws: Workspace) -> bool:
+    return (
+        npd_rows(ws.root) == {"npd_absence": 0, "npd_fsm": 0, "npd_pmr_lookup": 0, "submissions": 0}
+        and not any(p.is_file() for p in ws.landing.rglob("*"))
+        and not any(p.is_file() for p in ws.quarantine.rglob("*"))
+    )
+
+
+def ingest_entries(ws: Workspace) -> list[tuple[str, str | None]]:
+    with session_scope(workspace_audit_log(ws).engine) as session:
+        return [
+            (e.actor, (e.details or {}).get("status"))
+            for e in last_entries(session, 100)
+            if e.action == "ingest"
+        ]
+
+
+def test_refused_in_an_evaluator_workspace(
+    tmp_path: Path, extract: Path, account: Accounts
+) -> None:
     ws = init_workspace(tmp_path / "ws")
     assert ws.settings.environment == "evaluator"
+    researcher = account(ws)
     with pytest.raises(PolicyViolation) as caught:
-        load_npd_extract(ws, [extract])
+        load_npd_extract(ws, [extract], actor=researcher)
     assert "dfe_education_extract" in caught.value.what
     assert "srs_research" in caught.value.what
     # The hook refuses on its own too, before reading the file.
-    run = IngestRun(ws, actor="test")
+    run = IngestRun(ws, actor=researcher)
     try:
         path = extract / "absence_3term.csv"
         with pytest.raises(PolicyViolation):
@@ -60,9 +92,12 @@ def test_refused_in_an_evaluator_workspace(tmp_path: Path, extract: Path) -> Non
     assert not any(p.is_file() for p in ws.quarantine.rglob("*"))
 
 
-def test_loaded_in_the_srs_research_environment(tmp_path: Path, extract: Path) -> None:
+def test_loaded_in_the_srs_research_environment(
+    tmp_path: Path, extract: Path, account: Accounts
+) -> None:
     ws = init_workspace(tmp_path / "ws", environment="srs_research")
-    outcomes = load_npd_extract(ws, [extract], actor="test")
+    researcher = account(ws, accreditation_expires=dt.date.today())  # its last day
+    outcomes = load_npd_extract(ws, [extract], actor=researcher)
     assert sorted(o.status for o in outcomes) == ["loaded"] * 3
     by_name = {o.path.name: o for o in outcomes}
     assert by_name["absence_3term.csv"].quarantined == 1  # the 2019/20 row
@@ -74,16 +109,85 @@ def test_loaded_in_the_srs_research_environment(tmp_path: Path, extract: Path) -
     with ResearchStore.open(ws) as store:
         lookup = store.current("npd_pmr_lookup").to_pylist()
     assert {(r["pmr"], r["upn_pid"]) for r in lookup} == {("P1", "ab" * 16), (None, "cd" * 16)}
-    again = load_npd_extract(ws, [extract], actor="test")
+    again = load_npd_extract(ws, [extract], actor=researcher)
     assert [o.status for o in again] == ["already_ingested"] * 3
     assert npd_rows(ws.root)["submissions"] == 3
+    # Audited under the username, never anything else of the account.
+    assert ingest_entries(ws) == [("rita.researcher", "loaded")] * 3
 
 
-def test_a_bad_file_fails_alone(tmp_path: Path, extract: Path) -> None:
+def test_a_bad_file_fails_alone(tmp_path: Path, extract: Path, account: Accounts) -> None:
     (extract / "notes.csv").write_text("a,b\n1,2\n", encoding="utf-8")
     ws = init_workspace(tmp_path / "ws", environment="srs_research")
-    outcomes = {o.path.name: o for o in load_npd_extract(ws, [extract], actor="test")}
+    loaded = load_npd_extract(ws, [extract], actor=account(ws))
+    outcomes = {o.path.name: o for o in loaded}
     assert outcomes["notes.csv"].status == "failed"
     assert outcomes["notes.csv"].error is not None
     assert outcomes["notes.csv"].error.where.file == "notes.csv"
     assert outcomes["pmr_lookup.csv"].status == "loaded"
+
+
+@pytest.mark.parametrize(
+    ("username", "role", "expires", "la_code", "why"),
+    [
+        ("ed.expired", "researcher", dt.date.today() - dt.timedelta(days=1), None, "expired"),
+        ("nora.never", "researcher", None, None, "no in-date accreditation"),
+        ("dana.dpo", "dpo", None, None, "the dpo role does not include it"),
+        ("lee.rochdale", "la_provider", None, "E08000005", "their own local authority"),
+    ],
+)
+def test_who_may_not_read_srs_data_is_refused_before_anything_is_read(
+    tmp_path: Path, extract: Path, account: Accounts,
+    username: str, role: str, expires: dt.date | None, la_code: str | None, why: str,
+) -> None:  # fmt: skip
+    ws = init_workspace(tmp_path / "ws", environment="srs_research")
+    user = account(ws, username, role, accreditation_expires=expires, la_code=la_code)
+    with pytest.raises(PermissionDenied, match=why) as refused:
+        load_npd_extract(ws, [extract], actor=user)
+    assert username in refused.value.what
+    assert nothing_kept(ws)
+    assert ingest_entries(ws) == []
+    # An empty folder is refused all the same: the check does not wait for a file.
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    with pytest.raises(PermissionDenied, match=why):
+        load_npd_extract(ws, [empty], actor=user)
+
+
+def test_the_hook_refuses_a_run_without_an_accredited_user(
+    tmp_path: Path, extract: Path, account: Accounts
+) -> None:
+    ws = init_workspace(tmp_path / "ws", environment="srs_research")
+    path = extract / "absence_3term.csv"
+    lapsed = account(ws, "ed.expired", accreditation_expires=dt.date(2020, 1, 1))
+    for actor in ("loader", lapsed):
+        run = IngestRun(ws, actor=actor)
+        try:
+            with pytest.raises(PermissionDenied):
+                ingest_npd(run, path, file_sha256(path))
+        finally:
+            run.close()
+    assert nothing_kept(ws)
+
+
+def test_cli_load_npd_signs_in_and_checks_the_accreditation(
+    tmp_path: Path, extract: Path, account: Accounts
+) -> None:
+    ws = init_workspace(tmp_path / "ws", environment="srs_research")
+    account(ws, "ed.expired", accreditation_expires=dt.date(2020, 1, 1), password=PASSWORD)
+    account(ws, "amy.accredited", password=PASSWORD)
+    runner = CliRunner()
+    args = ["load-npd", str(extract), "--workspace", str(ws.root), "--as"]
+    assert runner.invoke(app, args[:-1]).exit_code == 2  # --as is required
+    wrong = runner.invoke(app, [*args, "amy.accredited"], input="not the password\n")
+    assert wrong.exit_code == 9 and "not accepted" in wrong.output
+    refused = runner.invoke(app, [*args, "ed.expired"], input=PASSWORD + "\n")
+    assert refused.exit_code == 9, refused.output
+    assert "srs_data.read" in " ".join(refused.output.split())
+    assert "Traceback" not in refused.output
+    assert nothing_kept(ws)
+    loaded = runner.invoke(app, [*args, "amy.accredited"], input=PASSWORD + "\n")
+    assert loaded.exit_code == 0, loaded.output
+    assert loaded.output.count("loaded ") == 3 and PASSWORD not in loaded.output
+    assert npd_rows(ws.root)["submissions"] == 3
+    assert ingest_entries(ws) == [("amy.accredited", "loaded")] * 3

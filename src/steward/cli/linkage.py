@@ -2,9 +2,13 @@
 
 Examples::
 
-    steward linkage load-npd srs/npd --workspace ws
-    steward linkage report --workspace ws
-    steward linkage report --probabilistic --workspace ws
+    steward linkage load-npd srs/npd --workspace ws --as rita.researcher
+    steward linkage report --workspace ws --as rita.researcher
+    steward linkage report --probabilistic --workspace ws --as rita.researcher
+
+Both act as a named user (``--as``; the password is prompted): loading the NPD extract needs an
+in-date accreditation, the report needs ``store.query`` (and the accreditation where it links
+the NPD).
 
 Registered by the main app as ``app.add_typer(linkage.app, name="linkage")``.
 """
@@ -16,7 +20,15 @@ from typing import Annotated
 
 import typer
 
-from steward.cli.common import EngineOption, WorkspaceOption, console, engine_override, user_errors
+from steward.cli.common import (
+    AsOption,
+    EngineOption,
+    WorkspaceOption,
+    console,
+    engine_override,
+    sign_in_to,
+    user_errors,
+)
 
 app = typer.Typer(help="NPD extract loading and linkage across sources.", no_args_is_help=True)
 
@@ -24,6 +36,7 @@ app = typer.Typer(help="NPD extract loading and linkage across sources.", no_arg
 @app.command("load-npd")
 def load_npd(
     paths: Annotated[list[Path], typer.Argument(help="NPD CSV files or folders of them.")],
+    as_user: AsOption,
     workspace: WorkspaceOption = Path("."),
 ) -> None:
     """Load NPD extract tables (absence, FSM, PMR lookup); refused outside srs_research."""
@@ -32,7 +45,7 @@ def load_npd(
 
     with user_errors():
         ws = open_workspace(workspace)
-        outcomes = load_npd_extract(ws, paths)
+        outcomes = load_npd_extract(ws, paths, actor=sign_in_to(ws, as_user))
     failed = 0
     for o in outcomes:
         if o.status == "failed" and o.error is not None:
@@ -47,6 +60,7 @@ def load_npd(
 
 @app.command()
 def report(
+    as_user: AsOption,
     workspace: WorkspaceOption = Path("."),
     probabilistic: Annotated[
         bool,
@@ -60,7 +74,7 @@ def report(
 
     with user_errors():
         ws = open_workspace(workspace, **engine_override(engine))
-        run = run_linkage(ws, probabilistic=probabilistic)
+        run = run_linkage(ws, actor=sign_in_to(ws, as_user), probabilistic=probabilistic)
     for note in run.report.notes:
         console.print(f"[yellow]{note}[/]", highlight=False)
     for table in run.report.tables:

@@ -1,6 +1,8 @@
-"""``run_linkage``: the policy checks, the linkage over the store, its table and its report.
+"""``run_linkage``: the permission and policy checks, the linkage over the store, its table and
+its report.
 
-The linkage step is checked before the store is opened. Within-LA linkage (pseudonymised ids
+The acting user and the linkage step are checked before the store is opened: the user needs
+``store.query``, and ``srs_data.read`` (an in-date accreditation) where the NPD is linked. Within-LA linkage (pseudonymised ids
 only) runs in any environment; the NPD part runs only where the NPD extract may be held
 (``srs_research``), and the report says so when it did not run. Probabilistic linkage is never
 used unless asked for, and then only if its engine is installed (see ``probabilistic.py``).
@@ -16,6 +18,7 @@ import pyarrow.parquet as pq
 
 from steward.disclosure import SdcRules
 from steward.errors import EngineError, PolicyViolation
+from steward.governance.access import Permission, User, authorise, requires
 from steward.linkage.deterministic import LinkageResult, link_store
 from steward.linkage.probabilistic import ProbabilisticResult
 from steward.linkage.report import LinkageReport, add_probabilistic, build_report, write_report
@@ -43,15 +46,20 @@ def npd_allowed(workspace: Workspace) -> bool:
     return True
 
 
+@requires(Permission.STORE_QUERY)
 def run_linkage(
     workspace: Workspace,
     *,
+    actor: User,
     rules: SdcRules | None = None,
     probabilistic: bool = False,
-    actor: str = "cli",
 ) -> LinkageRun:
-    """Link the store's sources, write ``outputs/linkage/child_linkage.parquet`` and the report
-    under ``reports/linkage/``."""
+    """Link the store's sources as ``actor``, write ``outputs/linkage/child_linkage.parquet`` and
+    the report under ``reports/linkage/``; audited under the username.
+
+    ``PermissionDenied`` before the store is read unless ``actor`` may query the store and, in a
+    workspace where the NPD is linked, read secure-research-service data.
+    """
     from steward.governance.audit.workspace import workspace_audit_log
     from steward.linkage.probabilistic import link_probabilistic, require_engine
     from steward.policy.guard import PIPELINE_STEPS, gate_for_workspace
@@ -60,6 +68,8 @@ def run_linkage(
 
     gate = gate_for_workspace(workspace.root)
     with_npd = npd_allowed(workspace)
+    if with_npd:
+        authorise(actor, Permission.SRS_DATA_READ)
     # The full step (reading the NPD extract) where allowed; ids only everywhere else.
     gate.require(PIPELINE_STEPS["linkage"], None if with_npd else ["identifier_pseudonymised"])
     if probabilistic:
@@ -93,7 +103,7 @@ def run_linkage(
         tmp.replace(pairs)
     write_report(report, workspace.reports / "linkage")
     workspace_audit_log(workspace).record(
-        actor, "store_query", "linkage", "child_linkage",
+        actor.username, "store_query", "linkage", "child_linkage",
         details={"children": len(result.children), "npd_linked": with_npd,
                  "tables": [t.name for t in report.tables], "probabilistic": probabilistic},
     )  # fmt: skip

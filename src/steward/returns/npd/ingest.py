@@ -2,8 +2,10 @@
 
 The policy check comes first: the NPD tables' categories (``dfe_education_extract``) may be held
 only in the ``srs_research`` environment, so in any other workspace the load is refused before
-the file is read or a row written. Then as every return: bad rows quarantined with the reason,
-the file kept in landing, the table loaded in one store transaction, the load audited by counts.
+the file is read or a row written. The acting user must then be allowed to submit returns and
+read secure-research-service data (an in-date accreditation), checked as ``steward ingest``
+checks an NPD file. Then as every return: bad rows quarantined with the reason, the file kept in
+landing, the table loaded in one store transaction, the load audited by counts.
 
 Hook for ``steward.ingest_prepare.prepare_file`` (before the statutory dispatch)::
 
@@ -25,6 +27,7 @@ from steward.returns.npd.reader import read_npd
 from steward.returns.npd.store_tables import NPD_SOURCE, npd_categories
 
 if TYPE_CHECKING:
+    from steward.governance.access import User
     from steward.ingest import FileOutcome, IngestRun
     from steward.ingest_prepare import PrepareContext, Prepared
     from steward.workspace import Workspace
@@ -59,7 +62,11 @@ def prepare_npd(context: PrepareContext, path: Path, submission_id: str) -> Prep
 
 
 def ingest_npd(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
-    """Check, read, quarantine and load one NPD CSV table (absence, FSM or PMR lookup)."""
+    """Check, read, quarantine and load one NPD CSV table (absence, FSM or PMR lookup).
+
+    ``PermissionDenied`` before the file is read unless the run's user may load SRS data.
+    """
+    run.authorise_submission(path, NPD_SOURCE, srs_data=True)
     return run.keep(prepare_npd(run.context, path, submission_id))
 
 
@@ -77,16 +84,24 @@ def _with_provenance(data: pa.Table, submission_id: str, month: dt.date, table: 
 
 
 def load_npd_extract(
-    workspace: Workspace, paths: Iterable[Path], *, actor: str = "cli"
+    workspace: Workspace, paths: Iterable[Path], *, actor: User
 ) -> list[FileOutcome]:
-    """Load every NPD CSV under ``paths``; refused as a whole outside ``srs_research``.
+    """Load every NPD CSV under ``paths`` as ``actor``; refused as a whole outside
+    ``srs_research`` (``PolicyViolation``) or for a user who may not load SRS data
+    (``PermissionDenied``: ``returns.submit`` and ``srs_data.read``, so an in-date accreditation),
+    before any file is read.
 
     A file that cannot be used is reported as failed (with its error) and the rest still load.
     """
     from steward.ingest import FileOutcome, IngestRun, expand_paths, file_sha256
+    from steward.ingest_prepare import authorise_submission
 
     check_npd_allowed(workspace.root)
-    files = [p for p in expand_paths(paths) if p.suffix.lower() == ".csv"]
+    named = list(paths)
+    files = [p for p in expand_paths(named) if p.suffix.lower() == ".csv"]
+    # The same check for every file of the extract; an empty folder is refused all the same.
+    for path in files or named[:1]:
+        authorise_submission(actor, path, NPD_SOURCE, srs_data=True)
     run = IngestRun(workspace, actor=actor)
     outcomes: list[FileOutcome] = []
     try:
@@ -98,7 +113,7 @@ def load_npd_extract(
             try:
                 outcomes.append(ingest_npd(run, path, submission_id))
             except UserError as exc:
-                run.audit.record(actor, "ingest", "file", submission_id,
+                run.audit.record(run.actor, "ingest", "file", submission_id,
                                  details={"status": "failed", "error": type(exc).__name__})  # fmt: skip
                 outcomes.append(FileOutcome(path, "failed", error=exc))
     finally:
