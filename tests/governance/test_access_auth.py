@@ -190,8 +190,9 @@ def test_account_services_check_users_manage(engine: Engine, admin: User) -> Non
     [
         ({"role": "superuser"}, "not a role"),
         ({"username": "Bad Name"}, "not a valid username"),
-        ({"role": "la_provider"}, "needs the DfE code"),
-        ({"role": "la_provider", "user_la_code": "Rochdale"}, "needs the DfE code"),
+        ({"role": "la_provider"}, "needs the code of their local authority"),
+        ({"role": "la_provider", "user_la_code": "Rochdale"}, "neither an LA's GSS code"),
+        ({"role": "la_provider", "user_la_code": "352"}, "neither an LA's GSS code"),
         ({"role": "dpo", "user_la_code": "E08000005"}, "only LA data providers"),
         ({"role": "researcher"}, "expiry date"),
         ({"username": "admin1"}, "already exists"),
@@ -203,3 +204,15 @@ def test_bad_accounts_refused(
     args = {"username": "newuser", "password": PASSWORD, "role": "dpo", **kwargs}
     with pytest.raises(UserError, match=message), session_scope(engine) as session:
         add_user(session, admin, **args)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("given", ["E08000005", "354", " e08000005 "])
+def test_an_la_provider_may_be_given_the_gss_code_or_the_dfe_number(
+    engine: Engine, admin: User, given: str
+) -> None:
+    with session_scope(engine) as session:
+        provider = add_user(
+            session, admin, "rochdale1", PASSWORD, Role.LA_PROVIDER, user_la_code=given
+        )
+        # The account keeps the GSS code, whichever form it was given in.
+        assert provider.la_code == "E08000005"

@@ -66,7 +66,7 @@ def test_users_add_list_and_token(workspace: Path) -> None:
     needs_admin = run(users_app, "add", "dpo1", "--role", "dpo", "-w", ws)
     assert needs_admin.exit_code == 2 and "--as" in flat(needs_admin)
     added = run(
-        users_app, "add", "rochdale1", "--role", "la_provider", "--la-code", "E08000005",
+        users_app, "add", "rochdale1", "--role", "la_provider", "--la-code", "354",
         "--as", "admin1", "-w", ws, input=f"{PASSWORD}\n{PASSWORD}2\n{PASSWORD}2\n",
     )  # fmt: skip
     assert added.exit_code == 0, added.output

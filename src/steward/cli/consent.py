@@ -14,8 +14,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from steward.cli.common import WorkspaceOption, user_errors
-from steward.cli.rights import AsOption, OnOption, _date, desk
+from steward.cli.common import AsOption, WorkspaceOption, user_errors
+from steward.cli.rights import OnOption, _date, desk
 
 app = typer.Typer(
     name="consent",

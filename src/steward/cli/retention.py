@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from steward.cli.common import WorkspaceOption, console, progress, user_errors
+from steward.cli.common import AsOption, WorkspaceOption, console, progress, sign_in, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -31,10 +31,6 @@ app = typer.Typer(
 )
 out = Console(soft_wrap=True)
 
-AsOption = Annotated[
-    str,
-    typer.Option("--as", help="Account doing this (its password is prompted).", show_default=False),
-]
 TodayOption = Annotated[
     str | None,
     typer.Option("--today", help="Act as of this date, YYYY-MM-DD (default: today)."),
@@ -61,16 +57,12 @@ def _date(text: str | None, option: str) -> dt.date:
 
 
 def _open(workspace: Path, as_user: str) -> tuple[Workspace, Engine, User]:
-    from steward.governance.access import authenticate
-    from steward.governance.db import open_database, session_scope
+    from steward.governance.db import open_database
     from steward.workspace import open_workspace
 
     ws = open_workspace(workspace)
     engine = open_database(ws.database_url)
-    password = typer.prompt(f"Password for {as_user}", hide_input=True)
-    with session_scope(engine) as session:
-        user = authenticate(session, as_user, password)
-    return ws, engine, user
+    return ws, engine, sign_in(engine, as_user)
 
 
 def _due(row: LedgerRow) -> str:

@@ -10,7 +10,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from steward.cli.common import WorkspaceOption, user_errors
+from steward.cli.common import WorkspaceOption, sign_in, user_errors
 
 if TYPE_CHECKING:
     from sqlalchemy import Engine
@@ -41,15 +41,6 @@ def _engine(workspace: Path) -> Engine:
     return open_database(open_workspace(workspace).database_url)
 
 
-def _login(engine: Engine, username: str) -> User:
-    from steward.governance.access import authenticate
-    from steward.governance.db import session_scope
-
-    password = typer.prompt(f"Password for {username}", hide_input=True)
-    with session_scope(engine) as session:
-        return authenticate(session, username, password)
-
-
 def _new_password(username: str) -> str:
     return str(
         typer.prompt(f"New password for {username}", hide_input=True, confirmation_prompt=True)
@@ -71,7 +62,7 @@ def _acting_admin(engine: Engine, as_user: str | None) -> User | None:
             what="accounts already exist, so an admin must do this",
             fix="Pass --as ADMIN_USERNAME (you will be asked for that admin's password).",
         )
-    return _login(engine, as_user)
+    return sign_in(engine, as_user)
 
 
 @app.command()
@@ -82,7 +73,11 @@ def add(
     ],
     workspace: WorkspaceOption = Path("."),
     la_code: Annotated[
-        str | None, typer.Option("--la-code", help="LA data providers: their LA's DfE code.")
+        str | None,
+        typer.Option(
+            "--la-code",
+            help="LA data providers: their LA's GSS code (E08000005) or DfE LA number (354).",
+        ),
     ] = None,
     accreditation_expires: Annotated[
         str | None,
@@ -145,7 +140,7 @@ def list_accounts(workspace: WorkspaceOption = Path("."), as_user: AsOption = No
         if as_user is None:
             raise UserError(what="listing accounts needs an admin", fix="Pass --as ADMIN_USERNAME.")
         engine = _engine(workspace)
-        actor = _login(engine, as_user)
+        actor = sign_in(engine, as_user)
         with session_scope(engine) as session:
             users = list_users(session, actor)
         engine.dispose()
@@ -173,7 +168,7 @@ def token(
 
     with user_errors():
         engine = _engine(workspace)
-        user = _login(engine, username)
+        user = sign_in(engine, username)
         with session_scope(engine) as session:
             secret = issue_token(session, user, lifetime=dt.timedelta(days=days))
         engine.dispose()

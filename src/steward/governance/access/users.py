@@ -12,13 +12,13 @@ from sqlalchemy.orm import Session
 from steward.errors import PermissionDenied, UserError
 from steward.governance.access.authentication import hash_password
 from steward.governance.access.authorise import requires
+from steward.governance.access.la_codes import account_la_code
 from steward.governance.access.models import User
 from steward.governance.access.permissions import Permission, Role
 from steward.governance.audit.actions import AuditAction
 from steward.governance.audit.log import record_in
 
 _USERNAME = re.compile(r"^[a-z0-9][a-z0-9._-]{1,62}$")
-_LA_CODE = re.compile(r"^E\d{8}$")
 BOOTSTRAP_ACTOR = "bootstrap"
 DEMO_ACTOR = "demo"
 DEMO_USERNAME = "demo-researcher"
@@ -47,11 +47,12 @@ def _new_user(
             fix="Use 2-63 lowercase letters, digits, '.', '_' or '-', starting with a letter or digit.",
         )
     if role is Role.LA_PROVIDER:
-        if la_code is None or not _LA_CODE.match(la_code):
+        if la_code is None:
             raise UserError(
-                what="an LA data provider needs the DfE code of their local authority",
-                fix="Pass --la-code, e.g. E08000005.",
+                what="an LA data provider needs the code of their local authority",
+                fix="Pass --la-code: its GSS code (e.g. E08000005) or DfE LA number (e.g. 354).",
             )
+        la_code = account_la_code(la_code)
     elif la_code is not None:
         raise UserError(
             what=f"only LA data providers have an LA code, not {role.value}",
