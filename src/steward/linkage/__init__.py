@@ -1,6 +1,6 @@
 """Linkage across sources by pseudonym, and the disclosure-checked linkage report.
 
-``run_linkage(workspace)`` links the evaluation's returns with the statutory returns within each
+``run_linkage(workspace, actor=user)`` links the evaluation's returns with the statutory returns within each
 LA (``child_pid``) and, in the SRS research environment, with the NPD extract (``upn_pid`` → PMR);
 it writes the linkage table and the report. ``link_store`` and ``build_report`` are its parts.
 """
