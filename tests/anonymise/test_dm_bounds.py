@@ -102,8 +102,6 @@ def test_lattice_grid_counts_and_raises_cones_exactly(
 ) -> None:
     if not by_product:
         monkeypatch.setattr(discernibility_module, "_PRODUCT_LIMIT", 0)
-        # Cones raised one node at a time, as on a large lattice.
-        monkeypatch.setattr(discernibility_module, "_CONE_CELLS", 1)
     grid = LatticeGrid(heights)
     assert grid.by_product == by_product
     levels = np.array(list(itertools.product(*[range(h) for h in heights])))

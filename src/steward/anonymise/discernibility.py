@@ -24,9 +24,9 @@ failing classes), so its forced charge rules them all out.
 
 The top node is evaluated first (the fallback answer under a time limit); then, in batches, the
 open nodes with the most open nodes both above and below them, since one evaluation can close
-both of its cones. The lattice is held as a matrix (the quasi-identifiers split in two groups),
-so a cone is the outer product of two small masks and the open nodes above and below every node
-are counted by two matrix products.
+both of its cones. The lattice is held as an array of its own shape, so a cone is a box raised
+through one strided view; seen as a matrix (the quasi-identifiers split in two groups), the open
+nodes above and below every node are counted by two matrix products.
 """
 
 from __future__ import annotations
@@ -50,8 +50,6 @@ _PRODUCT_LIMIT = 512
 # smaller), and stays finite so that cones can be raised by multiplying 0/1 masks.
 _RULED_OUT = 1e300
 _LIMIT = 1e299
-# Cells of the cones raised in one numpy operation.
-_CONE_CELLS = 1 << 18
 
 
 class LatticeGrid:
@@ -72,8 +70,6 @@ class LatticeGrid:
         self.rows, self.columns = math.prod(heights[:split]), math.prod(heights[split:])
         self.row_up = _order(heights[:split])
         self.column_up = _order(heights[split:])
-        self._row_up_values = self.row_up.astype(np.float64)
-        self._column_up_values = self.column_up.astype(np.float64)
         self.by_product = self.rows + self.columns <= _PRODUCT_LIMIT
         if self.by_product:
             self._row_up = self.row_up.astype(np.float32)
@@ -84,20 +80,16 @@ class LatticeGrid:
     ) -> None:
         """Raise ``grid`` (rows × columns, values ≥ 0) to each value over the cone of its node:
         the node and every generalisation of it (``upwards``) or every specialisation."""
-        rows, columns = np.divmod(np.asarray(nodes, dtype=np.int64), self.columns)
-        row_up, column_up = self._row_up_values, self._column_up_values
-        if upwards:
-            row_masks, column_masks = row_up[rows], column_up[columns]
-        else:
-            row_masks, column_masks = row_up[:, rows].T, column_up[:, columns].T
-        row_masks = row_masks * np.asarray(values)[:, None]
-        # Outer products of 0/1 masks hold each value on its cone and 0 elsewhere, which the
-        # maximum ignores; a few nodes at a time keep the stack of cones small.
-        step = max(1, _CONE_CELLS // grid.size)
-        for first in range(0, len(nodes), step):
-            part = slice(first, first + step)
-            cones = row_masks[part, :, None] * column_masks[part, None, :]
-            np.maximum(grid, cones.max(axis=0), out=grid)
+        # In the lattice's own shape a cone is a box (every level from the node's up to the
+        # top, or from 0 up to the node's), so it is raised in place through one strided view.
+        cube = grid.reshape(self.shape)
+        levels = np.stack(np.unravel_index(np.asarray(nodes, dtype=np.int64), self.shape), 1)
+        for node_levels, value in zip(levels.tolist(), values, strict=True):
+            if upwards:
+                box = cube[tuple(slice(level, None) for level in node_levels)]
+            else:
+                box = cube[tuple(slice(0, level + 1) for level in node_levels)]
+            np.maximum(box, value, out=box)
 
     def cone_counts(self, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """For every node, how many masked nodes lie above it and below it (itself included)."""
