@@ -157,3 +157,19 @@ def test_unknown_metric_is_refused() -> None:
     data = pd.read_csv(ADULT / "adult.csv", sep=";", dtype=str, nrows=20)
     with pytest.raises(Exception, match="Unknown utility measure"):
         anonymise(data, {"sex": adult_hierarchy("sex")}, models=[KAnonymity(2)], metric="xyz")
+
+
+def test_positions_match_by_text_whatever_objects_hold_the_values() -> None:
+    hierarchy = Hierarchy.from_rows("colour", [["red", "*"], ["blue", "*"], ["nan", "*"]])
+    # Equal values in distinct string objects, the same object repeated, a value the hierarchy
+    # lacks, missing values (never matched, not even by the text 'nan'), and a number.
+    red_again = "".join(["r", "e", "d"])
+    assert red_again is not "red"  # noqa: F632 - distinct objects on purpose
+    blue = "blue"
+    column = pd.Series(["red", red_again, blue, blue, "green", None, float("nan"), 7], dtype=object)
+    assert hierarchy.positions(column).tolist() == [0, 0, 1, 1, -1, -1, -1, -1]
+    # Not a pandas column, and a non-object column, give the same answer.
+    assert hierarchy.positions(["blue", "red", None]).tolist() == [1, 0, -1]
+    numbers = Hierarchy.from_rows("n", [["7", "*"], ["8", "*"]])
+    assert numbers.positions(pd.Series([8, 7, 9])).tolist() == [1, 0, -1]
+    assert numbers.positions(pd.Series([8, 7, 8], dtype=object)).tolist() == [1, 0, 1]

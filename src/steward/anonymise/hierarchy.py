@@ -9,6 +9,7 @@ quasi-identifier the study has: intervals, dates, ordered or grouped categories,
 from __future__ import annotations
 
 import csv
+import ctypes
 import datetime as dt
 import itertools
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 
 from steward.errors import InputFileError, Location, UserError
 
@@ -104,12 +106,16 @@ class Hierarchy:
     def positions(self, column: Iterable[object]) -> np.ndarray:
         """Row position of each value of ``column`` in the hierarchy, -1 where it is not covered
         (missing values included)."""
-        import pandas as pd
-
         values = column if isinstance(column, pd.Series) else pd.Series(list(column), dtype=object)
+        keys = pd.Index(self.values)
+        if values.dtype == object and len(values):
+            # Look up each distinct object once, then broadcast to the records.
+            codes, objects = _factorize_objects(values.to_numpy())
+            unique_positions = keys.get_indexer(pd.Index([_text(v) for v in objects], dtype=object))
+            unique_positions[np.asarray(pd.isna(objects), dtype=bool)] = -1
+            return np.asarray(unique_positions[codes], dtype=np.int64)
         # Look up each distinct value once, then broadcast to the records.
         codes, uniques = pd.factorize(values, use_na_sentinel=True)
-        keys = pd.Index(self.values)
         unique_positions = keys.get_indexer(pd.Index([_text(v) for v in uniques], dtype=object))
         found = np.append(unique_positions, -1)  # code -1 (missing) picks the final -1
         return np.asarray(found[codes], dtype=np.int64)
@@ -288,6 +294,24 @@ def local_authority(name: str = "la_code") -> Hierarchy:
     regions = {la.code: la.region for la in NWD_LOCAL_AUTHORITIES}
     rows = [[code, region, "England"] for code, region in regions.items()]
     return Hierarchy.from_rows(name, rows)
+
+
+def _factorize_objects(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Codes of an object array by the identity of its elements, and one element per code.
+
+    CSV readers hand out one string object per distinct value, so grouping the objects' addresses
+    (plain integers) finds the distinct values without hashing or comparing text; equal values
+    held in different objects just get different codes, which the lookup by text then merges.
+    """
+    values = np.ascontiguousarray(values, dtype=object)
+    # An object array stores addresses; read them as integers (copied while ``values`` lives).
+    slots = (ctypes.c_ssize_t * len(values)).from_address(values.ctypes.data)
+    addresses = np.frombuffer(memoryview(slots), dtype=np.intp).copy()
+    codes, distinct = pd.factorize(addresses)
+    first = np.empty(len(distinct), dtype=np.intp)
+    # Reversed, so that the last write for each code is its first record.
+    first[codes[::-1]] = np.arange(len(values) - 1, -1, -1)
+    return codes, values[first]
 
 
 def _text(value: object) -> str:
