@@ -6,6 +6,10 @@ search checked, the DM of each output (suppressed records charged n each) and th
 speed (anjana / ours, CPU seconds, since the machine may be shared) and utility (our DM /
 anjana's DM; <= 1 means ours loses no more information).
 
+The timed region is the same for both: one call on a table already in memory, with hierarchies
+already read. For Steward that is ``anonymise`` whole, as a user pays it: encoding the text
+columns, the search, the released table, its utility measures and its risk.
+
     uv run python benchmarks/anonymise_adult.py              # full fixture, 30,162 records
     uv run python benchmarks/anonymise_adult.py --rows 5000  # a quicker look
 """

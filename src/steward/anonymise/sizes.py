@@ -159,7 +159,7 @@ class ClassSizes:
     def dense_key(self, levels_array: np.ndarray) -> tuple[np.ndarray, np.ndarray, int] | None:
         """A compact key per distinct record, equal for records of one class, with the records' weights and the key space; None when the
         space is too large to count densely. The classes are the non-empty bins."""
-        levels = tuple(int(x) for x in levels_array)
+        levels = tuple(levels_array.tolist())
         records = self._records
         rows = len(records.weights)
         half = len(levels) // 2
