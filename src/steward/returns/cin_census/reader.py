@@ -19,8 +19,11 @@ from typing import Any
 from lxml import etree
 
 from steward.errors import InputFileError, Location
-from steward.returns.cin_census.spec import INTRODUCED, TABLES, WITHDRAWN, CinField, CinTable
+from steward.returns.cin_census.columns import BatchRows, Finding, KeyedFinding
+from steward.returns.cin_census.spec import INTRODUCED, WITHDRAWN
 from steward.returns.cin_census.xsd import child_errors, child_schema
+
+__all__ = ["CinBatch", "CinHeader", "Finding", "iter_batches", "read_header"]
 
 _PROLOG_BYTES = 65536
 _DECLARATION = re.compile(rb"<!\s*(DOCTYPE|ENTITY)", re.IGNORECASE)
@@ -37,16 +40,6 @@ class CinHeader:
     @property
     def label(self) -> str:
         return f"{self.collection_year - 1}-{str(self.collection_year)[2:]}"
-
-
-@dataclass
-class Finding:
-    """Something odd about one child's record (a schema-year mismatch, an unparseable value)."""
-
-    child_seq: int
-    field: str
-    message: str
-    severity: str = "warning"
 
 
 @dataclass
@@ -132,87 +125,11 @@ def _header(elem: etree._Element, path: Path) -> CinHeader:
     return CinHeader("CIN", year, reference, la_code, collection_year)
 
 
-def _convert(value: str | None, spec: CinField) -> Any:
-    if value is None or spec.type == "string":
-        return value
-    if spec.type == "date":
-        return dt.date.fromisoformat(value)
-    if spec.type == "int":
-        return int(value)
-    if value.lower() in ("true", "1"):
-        return True
-    if value.lower() in ("false", "0"):
-        return False
-    raise ValueError(value)
-
-
-def _empty_rows() -> dict[str, dict[str, list[Any]]]:
-    rows: dict[str, dict[str, list[Any]]] = {}
-    for table in TABLES:
-        columns = ["child_seq", "episode_seq", "item_seq"]
-        columns += [f.column for f in table.fields]
-        if table.repeated:
-            columns.append(table.repeated.column)
-        rows[table.name] = {c: [] for c in columns}
-    return rows
-
-
-@dataclass
-class _PathNode:
-    """The tables found under one element name, and the element names below it (a path trie)."""
-
-    tables: list[tuple[CinTable, dict[str, int]]] = field(default_factory=list)
-    below: dict[str, _PathNode] = field(default_factory=dict)
-
-
-def _path_trie(prefix: tuple[str, ...]) -> dict[str, _PathNode]:
-    """Every table whose path starts with ``prefix``, keyed by the rest of its path."""
-    root: dict[str, _PathNode] = {}
-    for table in TABLES:
-        if table.path[: len(prefix)] != prefix or len(table.path) == len(prefix):
-            continue
-        level = root
-        rest = table.path[len(prefix) :]
-        for name in rest[:-1]:
-            level = level.setdefault(name, _PathNode()).below
-        index = {f.element: i for i, f in enumerate(table.fields)}
-        level.setdefault(rest[-1], _PathNode()).tables.append((table, index))
-    return root
-
-
-# Tables under Child itself, and under each CINdetails (rows numbered per episode).
-_CHILD_TRIE = {k: v for k, v in _path_trie(()).items() if k != "CINdetails"}
-_EPISODE_TRIE = _path_trie(("CINdetails",))
-_EPISODE_TABLES = [
-    (t, {f.element: i for i, f in enumerate(t.fields)}) for t in TABLES if t.path == ("CINdetails",)
-]
-# Each table's columns in row order: the three sequence numbers, then its fields.
-_COLUMNS = {
-    t.name: (
-        "child_seq",
-        "episode_seq",
-        "item_seq",
-        *(f.column for f in t.fields),
-        *((t.repeated.column,) if t.repeated else ()),
-    )
-    for t in TABLES
-}
-
-
-def _append(columns: list[list[Any]], values: tuple[Any, ...], *extra: Any) -> None:
-    for column, value in zip(columns, (*values, *extra), strict=True):
-        column.append(value)
-
-
-_from_iso = dt.date.fromisoformat
-_TABLE_ORDER = {table.name: i for i, table in enumerate(TABLES)}
-
-
 class _ChildWriter:
-    """Turns one ``Child`` element into rows of every table.
+    """Checks each ``Child`` as it streams past and gathers its rows into the current batch.
 
-    The child is walked once, element by element along the tables' paths, rather than searched
-    once per table and field: this walk is most of the reader's time on a large census.
+    The XSD and schema-year checks run on each child's element; its rows are gathered as raw
+    texts and converted a whole column at a time when the batch is handed out.
     """
 
     def __init__(self, header: CinHeader, *, validate_xsd: bool) -> None:
@@ -228,119 +145,28 @@ class _ChildWriter:
             for name, withdrawn in WITHDRAWN.items()
             if year >= withdrawn
         ]
+        self.rows = BatchRows()
+        self.findings: list[KeyedFinding] = []
 
-    def write(self, child: etree._Element, seq: int, batch: CinBatch) -> None:
+    def write(self, child: etree._Element, seq: int) -> None:
+        findings = self.findings
         if self.schema is not None:
             for message in child_errors(self.schema, child):
-                batch.findings.append(Finding(seq, "XSD", message))
+                findings.append(((seq, 0), Finding(seq, "XSD", message)))
         for name, when in self.out_of_year:
             if next(child.iter(name), None) is not None:
                 message = f"{name} appears in a {self.header.label} return; it {when}"
-                batch.findings.append(Finding(seq, name, message))
-        # Conversion findings are gathered per table and reported in the order of TABLES.
-        findings: dict[int, list[Finding]] = {}
-        counts: dict[str, int] = {}
-        self._walk(child, _CHILD_TRIE, seq, None, counts, batch, findings)
-        episode_seq = 0
-        for episode in child:
-            if episode.tag == "CINdetails":
-                episode_seq += 1
-                for spec in _EPISODE_TABLES:
-                    self._rows(episode, spec, seq, episode_seq, 1, batch, findings)
-                self._walk(episode, _EPISODE_TRIE, seq, episode_seq, {}, batch, findings)
-        for order in sorted(findings):
-            batch.findings.extend(findings[order])
+                findings.append(((seq, 0), Finding(seq, name, message)))
+        self.rows.add(child, seq)
 
-    def _walk(
-        self,
-        elem: etree._Element,
-        trie: dict[str, _PathNode],
-        seq: int,
-        ep: int | None,
-        counts: dict[str, int],
-        batch: CinBatch,
-        findings: dict[int, list[Finding]],
-    ) -> None:
-        for sub in elem:
-            node = trie.get(sub.tag)
-            if node is None:
-                continue
-            for table, index in node.tables:
-                item = counts[table.name] = counts.get(table.name, 0) + 1
-                self._rows(sub, (table, index), seq, ep, item, batch, findings)
-            if node.below:
-                self._walk(sub, node.below, seq, ep, counts, batch, findings)
-
-    def _rows(
-        self,
-        elem: etree._Element,
-        spec: tuple[CinTable, dict[str, int]],
-        seq: int,
-        ep: int | None,
-        item_seq: int,
-        batch: CinBatch,
-        findings: dict[int, list[Finding]],
-    ) -> None:
-        table, index = spec
-        rows = batch.rows[table.name]
-        found: list[etree._Element | None] = [None] * len(table.fields)
-        repeated: list[etree._Element] = []
-        rep_tag = table.repeated.element if table.repeated is not None else None
-        for sub in elem:
-            i = index.get(sub.tag)
-            if i is not None:
-                if found[i] is None:  # the first one counts, as with find()
-                    found[i] = sub
-            elif sub.tag == rep_tag:
-                repeated.append(sub)
-        sink = findings.setdefault(_TABLE_ORDER[table.name], [])
-        value = self._value
-        values: list[Any] = []
-        # Strings and well-formed dates, nearly every value, are converted here without a call;
-        # anything else (or a bad date, which becomes a finding) goes through _value.
-        for e, f in zip(found, table.fields, strict=True):
-            text = None if e is None else e.text
-            if text is not None:
-                text = text.strip() or None
-            if text is None or f.type == "string":
-                values.append(text)
-                continue
-            if f.type == "date":
-                try:
-                    values.append(_from_iso(text))
-                    continue
-                except ValueError:
-                    pass
-            values.append(value(e, f, seq, sink))
-        columns = [rows[c] for c in _COLUMNS[table.name]]
-        if table.repeated is not None:
-            for rep_seq, rep in enumerate(repeated, start=1):
-                _append(
-                    columns,
-                    (seq, ep, item_seq * 1000 + rep_seq, *values),
-                    value(rep, table.repeated, seq, sink),
-                )
-        else:
-            _append(columns, (seq, ep, item_seq, *values))
-
-    @staticmethod
-    def _value(elem: etree._Element | None, spec: CinField, seq: int, sink: list[Finding]) -> Any:
-        text = _text(elem)
-        if spec.type == "string":
-            return text
-        try:
-            return _convert(text, spec)
-        except ValueError:
-            shown = "" if spec.identifier else f" {text!r}"
-            sink.append(
-                Finding(
-                    seq,
-                    spec.element,
-                    f"{spec.element} value{shown} is not a valid {spec.type}",
-                    severity="blocking",
-                )
-            )
-            return None
+    def batch(self) -> CinBatch:
+        """The children written since the last batch, as rows; findings child by child."""
+        rows, converted = self.rows.columns()
+        # Per child: XSD and schema-year findings first, then conversion findings in table order.
+        keyed = sorted(self.findings + converted, key=lambda kf: kf[0])
+        batch = CinBatch(rows, [f for _, f in keyed], self.rows.children)
+        self.rows, self.findings = BatchRows(), []
+        return batch
 
 
 def read_header(path: Path) -> CinHeader:
@@ -372,7 +198,6 @@ def iter_batches(
     _check_prolog(path)
     header: CinHeader | None = None
     writer: _ChildWriter | None = None
-    batch = CinBatch(_empty_rows())
     seq = 0
     try:
         context = etree.iterparse(
@@ -387,11 +212,9 @@ def iter_batches(
                 if writer is None:
                     raise _refuse(path, "children appear before the Header", "Put Header first.")
                 seq += 1
-                writer.write(elem, seq, batch)
-                batch.children += 1
-                if batch.children >= batch_children:
-                    yield batch
-                    batch = CinBatch(_empty_rows())
+                writer.write(elem, seq)
+                if writer.rows.children >= batch_children:
+                    yield writer.batch()
             # Free what has been read so memory stays flat.
             elem.clear(keep_tail=False)
             parent = elem.getparent()
@@ -404,5 +227,5 @@ def iter_batches(
         raise _refuse(
             path, "the file has no Header element", "A CIN census starts with Message/Header."
         )
-    if batch.children:
-        yield batch
+    if writer is not None and writer.rows.children:
+        yield writer.batch()

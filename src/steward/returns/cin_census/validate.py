@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -34,14 +35,13 @@ class CinValidatedBatch:
 def _frames(batch: CinBatch) -> dict[str, pd.DataFrame]:
     frames = {}
     for table in TABLES:
-        frame = pd.DataFrame(batch.rows[table.name])
+        rows = batch.rows[table.name]
+        data: dict[str, Any] = dict(rows)
         for f in (*table.fields, *([table.repeated] if table.repeated else [])):
             if f.type == "date":
                 # Arrow dates: nullable, and year 1066 is as valid a value as 2024 (no ns limits).
-                frame[f.column] = pd.Series(
-                    batch.rows[table.name][f.column], dtype=pd.ArrowDtype(pa.date32())
-                )
-        frames[table.name] = frame
+                data[f.column] = pd.Series(rows[f.column], dtype=pd.ArrowDtype(pa.date32()))
+        frames[table.name] = pd.DataFrame(data)
     return frames
 
 
@@ -62,13 +62,12 @@ def validate_batch(
             for s in seqs
         )
     # The same child id with another date of birth earlier in the file (CIN150 across batches).
-    children = frames["cin_children"]
-    for seq, child_id, birth in children[["child_seq", "child_id", "birth_date"]].itertuples(
-        index=False
+    children = batch.rows["cin_children"]
+    for seq, child_id, birth in zip(
+        children["child_seq"], children["child_id"], children["birth_date"], strict=True
     ):
-        if child_id is None or child_id is pd.NA:
+        if child_id is None:
             continue
-        birth = None if birth is pd.NA else birth
         earlier = seen_births.setdefault(child_id, birth)
         if earlier != birth and birth is not None and earlier is not None:
             failures.append(
@@ -86,7 +85,9 @@ def validate_batch(
         if f.severity == "blocking":
             reasons.setdefault(f.child_seq, []).append(f"{f.code}: {f.message}")
     kept = {
-        name: pa.Table.from_pandas(frame[~frame["child_seq"].isin(blocked)], preserve_index=False)
+        name: pa.Table.from_pandas(
+            frame[~frame["child_seq"].isin(blocked)] if blocked else frame, preserve_index=False
+        )
         for name, frame in frames.items()
     }
     quarantined = pa.table(
