@@ -85,13 +85,11 @@ class ClassSizes:
         self._base = (keys, counts.astype(np.int64))
         # Codes of the distinct records at every level, for counting by a dense key instead.
         # int32 where every level has fewer than 2**31 labels: half the memory traffic.
-        level_codes = [
-            [
-                level_map[(keys >> self.shifts[i]) & self.masks[i]].astype(_small_int(level_map))
-                for level_map in maps
-            ]
-            for i, maps in enumerate(table.level_maps)
-        ]
+        level_codes = []
+        for i, maps in enumerate(table.level_maps):
+            raw = (keys >> self.shifts[i]) & self.masks[i]
+            # Narrow the small maps, not the gathered codes: one pass over the records a level.
+            level_codes.append([m.astype(_small_int(m))[raw] for m in maps])
         # bincount weighs in float64 anyway
         self._records = _Records(level_codes, counts.astype(np.float64))
         self._deltas: dict[tuple[int, int, int], np.ndarray] = {}
