@@ -53,6 +53,7 @@ def _under(elem: etree._Element, path: tuple[str, ...]) -> list[etree._Element]:
 def _table_rows(
     table: CinTable, child: etree._Element, seq: int, rows: Rows, findings: Findings
 ) -> None:
+    places: list[tuple[int | None, etree._Element, tuple[str, ...]]]
     if table.path[0] == "CINdetails":
         episodes = [e for e in child if e.tag == "CINdetails"]
         places = [(ep, e, table.path[1:]) for ep, e in enumerate(episodes, start=1)]
