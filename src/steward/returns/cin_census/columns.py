@@ -135,7 +135,9 @@ class BatchRows:
     """The rows of the children added since it was made, every table, as raw texts."""
 
     def __init__(self) -> None:
-        self.rows: list[list[tuple[Any, ...]]] = [[] for _ in TABLES]  # in the order of TABLES
+        # Per table, in the order of TABLES, its rows' values one after another: a flat list of
+        # strings and numbers, which the garbage collector does not have to keep visiting.
+        self.rows: list[list[Any]] = [[] for _ in TABLES]
         self.children = 0
 
     def add(self, child: etree._Element, seq: int) -> None:
@@ -184,17 +186,18 @@ class BatchRows:
                 item = 1
             else:
                 item = counts[spec.table.name] = counts.get(spec.table.name, 0) + 1
-            values = tuple(map(texts.get, spec.fields))
             rows = self.rows[spec.order]
             if spec.repeated is None:
-                rows.append((seq, ep, item, *values))
+                rows.extend((seq, ep, item))
+                rows.extend(map(texts.get, spec.fields))
             else:
                 repeated = spec.repeated
-                repeats = [sub.text for sub in elem if sub.tag == repeated]
                 base = item * 1000
-                rows.extend(
-                    [(seq, ep, base + n, *values, text) for n, text in enumerate(repeats, start=1)]
-                )
+                n = 0
+                for sub in elem:
+                    if sub.tag == repeated:
+                        n += 1
+                        rows.extend((seq, ep, base + n, sub.text))
 
     def columns(self) -> tuple[dict[str, dict[str, list[Any]]], list[KeyedFinding]]:
         """Every table's converted columns, and the findings about values that did not convert."""
@@ -203,15 +206,13 @@ class BatchRows:
         for spec, rows in zip(_TABLES.values(), self.rows, strict=True):
             name = spec.table.name
             names = COLUMNS[name]
-            raw: list[Iterable[Any]] = list(zip(*rows, strict=True)) if rows else []
-            if not raw:
-                out[name] = {c: [] for c in names}
-                continue
-            seqs = list(raw[0])
+            width = len(names)
+            raw = [rows[j::width] for j in range(width)]
+            seqs = raw[0]
             columns: dict[str, list[Any]] = {
                 "child_seq": seqs,
-                "episode_seq": list(raw[1]),
-                "item_seq": list(raw[2]),
+                "episode_seq": raw[1],
+                "item_seq": raw[2],
             }
             fields = (*spec.table.fields, *((spec.table.repeated,) if spec.table.repeated else ()))
             for j, f in enumerate(fields, start=3):
