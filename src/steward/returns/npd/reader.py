@@ -11,7 +11,6 @@ needed column, is refused naming the file and column. Rows that break a rule are
 from __future__ import annotations
 
 import csv
-
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
