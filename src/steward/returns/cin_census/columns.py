@@ -78,7 +78,7 @@ def bad_value(seq: int, spec: CinField, text: str | None) -> Finding:
 
 @dataclass
 class _Table:
-    """One table as found at a trie node: its raw rows and the sub-element names it reads."""
+    """One table as found at a trie node: the names of the sub-elements its rows read."""
 
     table: CinTable
     order: int  # position in TABLES: conversion findings are reported in this order
