@@ -11,8 +11,8 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from steward.cli.common import progress
 from steward.errors import UserError
 
 console = Console(stderr=True)
@@ -99,14 +99,7 @@ def synth(
                 fix="Add --scale national, or leave them out.",
             )
         )
-    with Progress(
-        TextColumn("[bold]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
+    with progress() as bar:
         task = bar.add_task("Writing returns", total=None)
 
         def advance(path: Path, done: int, total: int) -> None:
@@ -146,14 +139,7 @@ def _national(out: Path, *, seed: int, las: int | None, workspace: Path | None) 
             from steward.workspace import open_workspace
 
             key = open_workspace(workspace).keys.load("pseudonym")
-        with Progress(
-            TextColumn("[bold]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=console,
-            transient=True,
-        ) as bar:
+        with progress() as bar:
             task = bar.add_task("Writing local authorities", total=None)
 
             def advance(folder: Path, done: int, total: int) -> None:
