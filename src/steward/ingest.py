@@ -147,6 +147,9 @@ class IngestRun:
         self.landing = Landing(workspace.landing, master)
         self.quarantine = Quarantine(workspace.quarantine, master)
         self.store = open_store(workspace)
+        # Submissions this run has kept: a file prepared as new can since have been kept only
+        # by this run (the store has one writer), so it is checked here, not with a query.
+        self.kept: set[str] = set()
         # Pseudonyms are computed by the store's engine (Spark hashes with its own SHA-256).
         self.hasher = self.store.pseudonymiser(self.pseudonym_key)
         self.audit = workspace_audit_log(workspace)
@@ -211,7 +214,10 @@ class IngestRun:
     def commit(self, path: Path, submission_id: str, attempt: Attempt) -> FileOutcome:
         """Keep one file as ``attempt`` prepared it (``None``: prepare it here if still new);
         raises the ``UserError`` that made it unreadable or refused."""
-        if self.store.has_submission(submission_id):
+        prepared_as_new = attempt is not None
+        if submission_id in self.kept or (
+            not prepared_as_new and self.store.has_submission(submission_id)
+        ):
             if self.user is None or self.user.la_code is not None:
                 # An LA's account hears "already ingested" only of its own LA's files; of
                 # another LA's it would learn what that LA has sent.
@@ -233,6 +239,7 @@ class IngestRun:
         tables = self.without_erased(prepared.tables)
         record = prepared.record
         self.store.load(record, tables)
+        self.kept.add(record.submission_id)
         if prepared.validated is not None:
             self.validated.append(prepared.validated)
         self.record_loaded(
@@ -280,14 +287,22 @@ class IngestRun:
     ) -> None:  # fmt: skip
         """Audit a loaded submission: its hash, LA, kind and counts, never its content."""
         rows = {name: table.num_rows for name, table in tables.items()}
-        self.audit.record(self.actor, "pseudonymise", "submission", submission_id,
-                          details={"tables": rows, "la_code": la_code})  # fmt: skip
-        self.audit.record(
-            self.actor, "ingest", "submission", submission_id,
-            details={"status": "loaded", "la_code": la_code, "return_type": return_type,
-                     "return_month": month.strftime("%Y-%m"), "rows": sum(rows.values()),
-                     "quarantined": quarantined},
-        )  # fmt: skip
+        with self.audit.transaction() as session:
+            self.audit.record(
+                self.actor,
+                "pseudonymise",
+                "submission",
+                submission_id,
+                details={"tables": rows, "la_code": la_code},
+                session=session,
+            )
+            self.audit.record(
+                self.actor, "ingest", "submission", submission_id,
+                details={"status": "loaded", "la_code": la_code, "return_type": return_type,
+                         "return_month": month.strftime("%Y-%m"), "rows": sum(rows.values()),
+                         "quarantined": quarantined},
+                session=session,
+            )  # fmt: skip
 
     def write_quality_report(self) -> Path | None:
         from steward.returns import write_quality_report

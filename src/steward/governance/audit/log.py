@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -67,8 +68,15 @@ class AuditLog:
         prepared = _prepare(actor, action, object_type, object_id, pseudonyms, details)
         if session is not None:
             return append(session, **prepared)
-        with Session(bind=self._writer) as own, own.begin():
+        with self.transaction() as own:
             return append(own, **prepared)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One transaction for several entries (pass it as ``session``): they are kept together,
+        and a batch of files pays for one commit each, not one per entry."""
+        with Session(bind=self._writer) as own, own.begin():
+            yield own
 
 
 def record_in(
