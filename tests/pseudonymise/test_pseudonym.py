@@ -10,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from steward.errors import KeyStoreError
+from steward.pseudonymise import distinct, hmac_kernel
 from steward.pseudonymise import pseudonym as p
 from steward.pseudonymise.engine_sql import pseudonymise_duckdb
 from steward.pseudonymise.pseudonym import (
@@ -41,9 +42,11 @@ RFC4231 = [
 ]
 
 
+@pytest.mark.parametrize("implementation", ["auto", "portable", "hashlib"])
 @pytest.mark.parametrize(("key", "data", "mac"), RFC4231)
-def test_fast_path_matches_rfc4231(key: bytes, data: bytes, mac: str) -> None:
-    out = Pseudonymiser(key, workers=1).digest_distinct(pa.array([data], pa.binary()))
+def test_fast_path_matches_rfc4231(key: bytes, data: bytes, mac: str, implementation: str) -> None:
+    hasher = Pseudonymiser(key, workers=1, implementation=implementation)  # type: ignore[arg-type]
+    out = hasher.digest_distinct(pa.array([data], pa.binary()))
     assert out.to_pylist() == [mac[:32]]
 
 
@@ -99,7 +102,9 @@ def test_chunked_input() -> None:
 
 
 def test_parallel_path_agrees(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(p, "PARALLEL_THRESHOLD", 1_000)
+    # Thresholds lowered so 20k rows are split across threads at every step.
+    monkeypatch.setattr(distinct, "PARTITION_THRESHOLD", 1_000)
+    monkeypatch.setattr(hmac_kernel, "THREAD_THRESHOLD", 1_000)
     rng = np.random.default_rng(3)
     raw = [f"{i:06d}" for i in rng.integers(0, 5_000, 20_000)]
     got = Pseudonymiser(KEY, workers=2).pseudonymise("E08000005", pa.array(raw)).to_pylist()

@@ -21,8 +21,11 @@ pseudonymising it would merge every record without one into a single fictitious 
 Two implementations:
 - :func:`pseudonym_reference`: one ``hmac.new`` per value, obviously correct, slow.
 - :class:`Pseudonymiser`: dictionary-encodes the Arrow column so each distinct identifier is
-  hashed once, re-uses precomputed HMAC inner/outer SHA-256 midstates (no re-keying per value),
-  splits large dictionaries across forked worker processes and hex-encodes with numpy.
+  hashed once (:mod:`steward.pseudonymise.distinct`), hashes all distinct messages in one
+  native call (:mod:`steward.pseudonymise.hmac_kernel`: HMAC midstates, SHA extensions where the
+  CPU has them, the batch split across threads) and writes the hex pseudonyms straight to rows.
+  Where that kernel cannot be built it falls back on Arrow's dictionary encoding and
+  ``hashlib`` from the same midstates, one message at a time, hex-encoded with numpy.
 The tests hold them to agree with each other and with RFC 4231.
 """
 
@@ -31,26 +34,22 @@ from __future__ import annotations
 import hashlib
 import hmac
 import itertools
-import mmap
-import multiprocessing
 import os
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
 from steward.errors import KeyStoreError
+from steward.pseudonymise.distinct import encode_distinct
+from steward.pseudonymise.hmac_kernel import NO_VALUE, HmacKernel, load_kernel
 
 SEPARATOR = "\x1f"
 PSEUDONYM_BYTES = 16
 PSEUDONYM_HEX_CHARS = PSEUDONYM_BYTES * 2
 _BLOCK = 64  # SHA-256 block size, the HMAC pad length
-
-# Below this many distinct values, starting worker processes costs more than it saves.
-PARALLEL_THRESHOLD = 200_000
 # Byte → its two lowercase hex characters, as one little-endian uint16 (one lookup per byte).
 _HEX_PAIRS = np.array(
     [int.from_bytes(f"{b:02x}".encode("ascii"), "little") for b in range(256)], dtype="<u2"
@@ -96,22 +95,17 @@ def hmac_pads(key: bytes) -> tuple[bytes, bytes]:
     return bytes(b ^ 0x36 for b in key), bytes(b ^ 0x5C for b in key)
 
 
-# Work shared with forked workers: set just before the pool starts, inherited by fork, so the
-# messages are never pickled.
-_SHARED: dict[str, Any] = {}
-_CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
-
-
-def _digest_messages(
-    inner: Any, outer: Any, offsets: np.ndarray, data: bytes, start: int, stop: int
-) -> bytes:
-    """Concatenated 32-byte HMACs of messages ``start..stop`` of an Arrow binary layout."""
-    view = memoryview(data)
+def _digest_messages(inner: Any, outer: Any, messages: pa.LargeBinaryArray) -> bytes:
+    """Concatenated 32-byte HMACs of non-null ``messages``, with ``hashlib`` (the fallback)."""
+    _, offsets_buf, data_buf = messages.buffers()
+    offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
+        messages.offset : messages.offset + len(messages) + 1
+    ]
+    view = memoryview(data_buf.to_pybytes() if data_buf is not None else b"")
     inner_copy, outer_copy = inner.copy, outer.copy
     out: list[bytes] = []
     append = out.append
-    bounds = offsets[start : stop + 1].tolist()
-    for lo, hi in itertools.pairwise(bounds):
+    for lo, hi in itertools.pairwise(offsets.tolist()):
         h = inner_copy()
         h.update(view[lo:hi])
         o = outer_copy()
@@ -120,14 +114,7 @@ def _digest_messages(
     return b"".join(out)
 
 
-def _worker_digest(start: int, stop: int) -> None:
-    """Write the HMACs of messages ``start..stop`` straight into the shared output buffer."""
-    s = _SHARED
-    digests = _digest_messages(s["inner"], s["outer"], s["offsets"], s["data"], start, stop)
-    s["out"][start * 32 : stop * 32] = digests
-
-
-def _hex_strings(digests: bytes | mmap.mmap, count: int) -> pa.StringArray:
+def _hex_strings(digests: bytes | np.ndarray, count: int) -> pa.StringArray:
     """Arrow strings of the first 16 bytes of each 32-byte digest, as lowercase hex."""
     raw = np.frombuffer(digests, dtype=np.uint8).reshape(count, 32)[:, :PSEUDONYM_BYTES]
     chars = _HEX_PAIRS[raw]
@@ -137,14 +124,43 @@ def _hex_strings(digests: bytes | mmap.mmap, count: int) -> pa.StringArray:
     )
 
 
-class Pseudonymiser:
-    """The fast path: HMAC midstates, one hash per distinct identifier, optional workers."""
+Implementation = Literal["auto", "sha-ni", "portable", "hashlib"]
 
-    def __init__(self, key: bytes, workers: int | None = None) -> None:
-        ipad, opad = hmac_pads(key)
-        self._inner = hashlib.sha256(ipad)
-        self._outer = hashlib.sha256(opad)
+
+class Pseudonymiser:
+    """The fast path: one native HMAC call over the distinct identifiers of a column.
+
+    ``implementation`` forces how the HMACs are computed (tests and benchmarks use it):
+    ``"auto"`` takes the compiled kernel with SHA extensions where the CPU has them, else its
+    portable rounds, else ``hashlib``; ``"sha-ni"``, ``"portable"`` and ``"hashlib"`` force one.
+    ``workers`` is how many threads share a large batch (default: up to 2, the cores here).
+    """
+
+    def __init__(
+        self, key: bytes, workers: int | None = None, implementation: Implementation = "auto"
+    ) -> None:
+        self._ipad, self._opad = hmac_pads(key)
+        self._inner = hashlib.sha256(self._ipad)
+        self._outer = hashlib.sha256(self._opad)
         self.workers = workers if workers is not None else min(2, os.cpu_count() or 1)
+        self._choice = implementation
+        self._kernel: HmacKernel | None = None
+        self._kernel_loaded = False
+
+    def _native(self) -> HmacKernel | None:
+        """The compiled kernel, compiled on first use (once per process), or ``None``."""
+        if not self._kernel_loaded and self._choice != "hashlib":
+            compiled = load_kernel(self._choice)
+            if compiled is not None:
+                self._kernel = HmacKernel(compiled, self._ipad, self._opad)
+            self._kernel_loaded = True
+        return self._kernel
+
+    @property
+    def implementation(self) -> str:
+        """What computes the HMACs here: ``"sha-ni"``, ``"portable"`` or ``"hashlib"``."""
+        kernel = self._native()
+        return kernel.compression if kernel is not None else "hashlib"
 
     @staticmethod
     def _clean_ids(raw_ids: pa.Array) -> pa.Array:
@@ -173,35 +189,26 @@ class Pseudonymiser:
 
     def digest_distinct(self, distinct: pa.Array) -> pa.StringArray:
         """Pseudonyms of an array of distinct, non-null messages."""
-        distinct = distinct.cast(pa.large_binary())
-        count = len(distinct)
-        if count == 0:
-            return pa.array([], pa.string())
-        _, offsets_buf, data_buf = distinct.buffers()
-        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[
-            distinct.offset : distinct.offset + count + 1
-        ]
-        data = data_buf.to_pybytes() if data_buf is not None else b""
-        if self.workers > 1 and count >= PARALLEL_THRESHOLD and _CAN_FORK:
-            digests: bytes | mmap.mmap = self._digest_parallel(offsets, data, count)
-        else:
-            digests = _digest_messages(self._inner, self._outer, offsets, data, 0, count)
-        return _hex_strings(digests, count)
+        return self._pseudonyms(distinct, np.arange(len(distinct), dtype=np.int32))
 
-    def _digest_parallel(self, offsets: np.ndarray, data: bytes, count: int) -> mmap.mmap:
-        # Anonymous shared memory made before the fork: workers write their digests into it,
-        # so results are not pickled back through pipes.
-        out = mmap.mmap(-1, count * 32)
-        _SHARED.update(inner=self._inner, outer=self._outer, offsets=offsets, data=data, out=out)
-        try:
-            step = -(-count // (self.workers * 4))  # a few chunks per worker balances load
-            bounds = [(lo, min(lo + step, count)) for lo in range(0, count, step)]
-            context = multiprocessing.get_context("fork")
-            with ProcessPoolExecutor(self.workers, mp_context=context) as pool:
-                list(pool.map(_worker_digest, *zip(*bounds, strict=True)))  # re-raises failures
-            return out
-        finally:
-            _SHARED.clear()
+    def _pseudonyms(self, distinct: pa.Array, indices: np.ndarray) -> pa.StringArray:
+        """Row ``r``: the pseudonym of message ``distinct[indices[r]]``, null where -1."""
+        distinct = distinct.cast(pa.large_binary())
+        kernel = self._native()
+        if kernel is not None:
+            digests = kernel.digests(distinct, self.workers)
+            return kernel.compiled.hex_rows(digests, indices, self.workers)
+        if len(distinct) == 0:
+            return pa.nulls(len(indices), pa.string())
+        pseudonyms = _hex_strings(
+            _digest_messages(self._inner, self._outer, distinct), len(distinct)
+        )
+        return pseudonyms.take(pa.array(indices, mask=indices == NO_VALUE))
+
+    def _encode(self, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        kernel = self._native()
+        compiled = kernel.compiled if kernel is not None else None
+        return encode_distinct(values, compiled, self.workers)
 
     def pseudonymise(self, la_codes: pa.Array | str, raw_ids: pa.Array) -> pa.StringArray:
         """Pseudonyms of ``raw_ids`` sent by ``la_codes`` (one code, or one per row)."""
@@ -211,15 +218,11 @@ class Pseudonymiser:
             la_codes = la_codes.combine_chunks()
         if isinstance(la_codes, str):
             # One LA (one submission): encode the ids, build messages for distinct ids only.
-            ids = self._clean_ids(raw_ids)
-            encoded = ids.dictionary_encode()
-            distinct = self.messages(la_codes, encoded.dictionary)
+            indices, distinct_ids = self._encode(self._clean_ids(raw_ids))
+            distinct = self.messages(la_codes, distinct_ids)
         else:
-            messages = self.messages(la_codes, raw_ids)
-            encoded = messages.dictionary_encode()
-            distinct = encoded.dictionary
-        pseudonyms = self.digest_distinct(distinct)
-        return pseudonyms.take(encoded.indices)
+            indices, distinct = self._encode(self.messages(la_codes, raw_ids))
+        return self._pseudonyms(distinct, indices)
 
 
 def pseudonymise(key: bytes, la_codes: pa.Array | str, raw_ids: pa.Array) -> pa.StringArray:
