@@ -30,6 +30,10 @@ def connect(
         "temp_directory": str(temp_directory),
         # Insertion order is not part of the store's contract; dropping it lets loads stream.
         "preserve_insertion_order": False,
+        # An ingest commits once per file; at the default 16 MB of log DuckDB would rewrite
+        # the store file every few files. The log is replayed if a run dies, and written into
+        # the file when the store is closed.
+        "checkpoint_threshold": "1GB",
     }
     try:
         return duckdb.connect(str(path), config=config)
