@@ -11,15 +11,18 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Sequence
+from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from steward.errors import InputFileError, Location
 from steward.pseudonymise.statutory import pseudonymise_cin, pseudonymise_ssda903
 from steward.returns.cin_census.validate import read_cin_census
 from steward.returns.detect import normalise_heading, parse_month
+from steward.returns.ssda903.local_sql import query_arrow
 from steward.returns.ssda903.periods import periods_of_care_sql
 from steward.returns.ssda903.reader import read_ssda903
 from steward.returns.ssda903.spec import identify
@@ -55,12 +58,21 @@ def _study_la(code: str, las: Sequence[LocalAuthority], path: Path) -> LocalAuth
     return la
 
 
+@cache
+def _folded_names(las: tuple[LocalAuthority, ...]) -> tuple[str, ...]:
+    """The LAs' names folded as headings are, once per study rather than once per file."""
+    return tuple(normalise_heading(a.name) for a in las)
+
+
 def _la_from_path(path: Path, las: Sequence[LocalAuthority]) -> LocalAuthority:
     """SSDA903 files carry no LA: take it from the file or folder name (slug, name or code)."""
+    study = tuple(las)
+    names = _folded_names(study)
     for part in (path.stem, path.parent.name):
         words = normalise_heading(part).replace("_", " ").split()
-        found = [a for a in las if a.slug in words or a.code in words
-                 or normalise_heading(a.name) in " ".join(words)]  # fmt: skip
+        text = " ".join(words)
+        found = [a for a, name in zip(study, names, strict=True)
+                 if a.slug in words or a.code in words or name in text]  # fmt: skip
         if len(found) == 1:
             return found[0]
     raise InputFileError(
@@ -75,7 +87,7 @@ def _collection_end(data: pa.Table) -> dt.date:
     """The 31 March closing the collection year of the latest date in the table."""
     latest = max(
         (v for c in data.column_names if pa.types.is_date(data[c].type)
-         for v in data[c].to_pylist() if v is not None),
+         if (v := pc.max(data[c]).as_py()) is not None),
         default=dt.date.today(),
     )  # fmt: skip
     year = latest.year + (1 if (latest.month, latest.day) > (3, 31) else 0)
@@ -155,15 +167,11 @@ def prepare_ssda903(context: PrepareContext, path: Path, submission_id: str) -> 
 
 def _periods(episodes: pa.Table) -> pa.Table:
     """Periods of care from the (pseudonymised) episodes of one submission."""
-    import duckdb
-
-    con = duckdb.connect()
     # The periods SQL speaks SSDA903's own column names.
     raw_names = {"episode_start_date": "DECOM", "episode_end_date": "DEC",
                  "reason_new_episode": "RNE", "legal_status": "LS"}  # fmt: skip
     renamed = episodes.rename_columns([raw_names.get(c, c) for c in episodes.column_names])
-    con.register("episodes", renamed)
-    periods = con.sql(periods_of_care_sql("episodes", child='"child_pid"')).to_arrow_table()
+    periods = query_arrow(periods_of_care_sql("episodes", child='"child_pid"'), episodes=renamed)
     first = episodes.slice(0, 1)
     n = periods.num_rows
     extra = {

@@ -11,13 +11,13 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from steward.errors import InputFileError, Location
+from steward.returns.ssda903.local_sql import query_arrow
 from steward.returns.ssda903.spec import Ssda903Table, identify
 
 
@@ -208,11 +208,7 @@ def read_ssda903(path: Path) -> Ssda903Reading:
         )
     rows = raw.append_column("source_row", pa.array(np.arange(2, raw.num_rows + 2, dtype=np.int64)))
     query, checks, columns = _clean_sql(spec, set(raw.column_names))
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = true")  # rows stay in file order
-    con.register("raw_rows", rows)
-    cleaned = con.sql(query).to_arrow_table()
-    con.close()
+    cleaned = query_arrow(query, raw_rows=rows)
     # Only rows failing some check (few) are looked at one by one.
     failing = cleaned.select(["source_row", *(f"check:{i}" for i in range(len(checks)))])
     failing = failing.filter(cleaned["check:any"])
