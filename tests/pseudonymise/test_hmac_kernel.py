@@ -109,6 +109,9 @@ def test_encode_distinct_in_parts(parts: int, monkeypatch: pytest.MonkeyPatch) -
     assert [None if i < 0 else words[i] for i in indices] == raw
     _, arrow_dictionary = encode_with_arrow(values)
     assert sorted(words) == sorted(arrow_dictionary.to_pylist())
+    indices, dictionary = encode_distinct(values.slice(1_000, 1_500), load_kernel(), parts)
+    words = dictionary.to_pylist()
+    assert [None if i < 0 else words[i] for i in indices] == raw[1_000:2_500]
 
 
 def test_equal_hashes_are_told_apart_by_their_bytes() -> None:

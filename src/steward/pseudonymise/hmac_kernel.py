@@ -49,11 +49,11 @@ _DISTINCT = ctypes.CFUNCTYPE(
     *([ctypes.c_void_p] * 4),
     *([ctypes.c_int64] * 3),
     ctypes.c_void_p,
-    ctypes.c_void_p,
     ctypes.c_int64,
     ctypes.c_void_p,
     ctypes.c_void_p,
 )
+VALUE_FIELDS = 4  # int64s the table keeps per distinct value: first row, hash, offset, length
 
 
 def in_threads(count: int, threads: int, run: Callable[[int, int], None]) -> None:
@@ -123,11 +123,9 @@ class CompiledKernel:
         if indices.dtype != np.int32 or not indices.flags.c_contiguous:
             raise ValueError("indices must be a contiguous int32 array (it is written to)")
         rows = int(np.count_nonzero(hashes % np.uint64(parts) == part))
-        slots = 1 << max(4, (2 * rows - 1).bit_length())  # at most half full
-        slot_index = np.full(slots, -1, dtype=np.int32)
-        slot_hash = np.empty(slots, dtype=np.uint64)
-        firsts = np.empty(rows, dtype=np.int64)
-        offsets, data = _binary_layout(messages, firsts)
+        slots = np.full(1 << max(4, (2 * rows - 1).bit_length()), -1, dtype=np.int32)  # ≤ half full
+        values = np.empty((rows, VALUE_FIELDS), dtype=np.int64)
+        offsets, data = _binary_layout(messages, values)
         found = self._distinct(
             offsets,
             data,
@@ -136,19 +134,20 @@ class CompiledKernel:
             count,
             parts,
             part,
-            slot_index.ctypes.data,
-            slot_hash.ctypes.data,
-            slots - 1,
+            slots.ctypes.data,
+            len(slots) - 1,
             indices.ctypes.data,
-            firsts.ctypes.data,
+            values.ctypes.data,
         )
-        return firsts[:found]
+        return values[:found, 0]  # each value's first row
 
     def hex_rows(
         self, digests: np.ndarray, indices: np.ndarray, threads: int = 1
     ) -> pa.StringArray:
         """Row ``r``: the first 16 bytes of ``digests[indices[r]]`` in hex; null where < 0."""
         count = len(indices)
+        if count * 32 > np.iinfo(np.int32).max:  # Arrow string offsets are int32
+            raise ValueError("over 67 million rows in one call: pseudonymise them in batches")
         indices = np.ascontiguousarray(indices, dtype=np.int32)
         digests = np.ascontiguousarray(digests, dtype=np.uint8)
         if digests.ndim != 2 or digests.shape[1] != DIGEST_BYTES:

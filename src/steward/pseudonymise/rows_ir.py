@@ -11,12 +11,14 @@
   identifier) leaves its slot as it was. This is the gather back to rows and the hex encoding
   in one pass, instead of an Arrow ``take`` over strings.
 - ``distinct_rows(offsets, data, const u8 *valid, const u64 *hashes, i64 count, i64 parts,
-  i64 part, i32 *slot_index, u64 *slot_hash, i64 mask, i32 *indices, i64 *firsts) -> i64``:
-  dictionary encoding of the rows whose ``hash % parts == part``, in an open-addressing table
-  (``mask + 1`` slots, ``slot_index`` all -1 on entry) that compares hashes, then bytes. Each new
-  value's first row goes to ``firsts``, each row's local value number to ``indices`` (-1 where
-  ``valid`` is 0); returns how many distinct values the part has. Parts share no value, so
-  threads can each take one, writing disjoint rows of ``indices``.
+  i64 part, i32 *slots, i64 mask, i32 *indices, i64 *values) -> i64``: dictionary encoding of
+  the rows whose ``hash % parts == part``, in an open-addressing table of value numbers
+  (``mask + 1`` slots, all -1 on entry). Each new value gets ``VALUE_FIELDS`` int64s in
+  ``values``: its first row, hash, data offset and length, side by side so that checking a
+  match (hash, then length, then bytes) costs one cache line, not a trip per field. Each row's
+  value number (local to the part; -1 where ``valid`` is 0) goes to ``indices``; it returns how
+  many distinct values the part has. Parts share no value, so threads can each take one,
+  writing disjoint rows of ``indices``.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ from contextlib import contextmanager
 
 from llvmlite import ir
 
+from steward.pseudonymise.hmac_kernel import NO_VALUE, VALUE_FIELDS
+
 I8, I32, I64 = ir.IntType(8), ir.IntType(32), ir.IntType(64)
 PTR = ir.PointerType()
 V16 = ir.VectorType(I8, 16)
@@ -33,7 +37,6 @@ V16 = ir.VectorType(I8, 16)
 HASH_FUNCTION = "message_hashes"
 HEX_FUNCTION = "hex_rows"
 DISTINCT_FUNCTION = "distinct_rows"
-NO_VALUE = -1  # the index of a row without a value (as hmac_kernel.NO_VALUE)
 
 _FNV_OFFSET, _FNV_PRIME = 0xCBF29CE484222325, 0x100000001B3
 _MIX = 0xFF51AFD7ED558CCD  # MurmurHash3's fmix64 multiplier
@@ -127,87 +130,75 @@ def _export_hex(module: ir.Module) -> None:
 
 
 def _export_distinct(module: ir.Module) -> None:
-    args = [PTR] * 4 + [I64] * 3 + [PTR, PTR, I64, PTR, PTR]
+    args = [PTR] * 4 + [I64] * 3 + [PTR, I64, PTR, PTR]
     fn = ir.Function(module, ir.FunctionType(I64, args), name=DISTINCT_FUNCTION)
-    offsets, data, valid, hashes, count, parts, part = fn.args[:7]
-    slot_index, slot_hash, mask, indices, firsts = fn.args[7:]
+    offsets, data, valid, hashes, count, parts, part, slots, mask, indices, values = fn.args
     memcmp = ir.Function(module, ir.FunctionType(I32, [PTR, PTR, I64]), name="memcmp")
     b = ir.IRBuilder(fn.append_basic_block("entry"))
     distinct = b.alloca(I64)  # how many distinct values so far (promoted to a register)
     b.store(_i64(0), distinct)
 
-    def bounds(row: ir.Value) -> tuple[ir.Value, ir.Value]:
-        lo = b.load(b.gep(offsets, [row], source_etype=I64), typ=I64)
-        return lo, b.load(b.gep(offsets, [b.add(row, _i64(1))], source_etype=I64), typ=I64)
+    def field(value: ir.Value, number: int) -> ir.Value:
+        """Where field ``number`` of distinct value ``value`` is kept in ``values``."""
+        at = b.add(b.mul(value, _i64(VALUE_FIELDS)), _i64(number))
+        return b.gep(values, [at], source_etype=I64)
 
     def set_index(row: ir.Value, value: ir.Value) -> None:
         b.store(b.trunc(value, I32), b.gep(indices, [row], source_etype=I32))
 
+    def look_up(row: ir.Value, h: ir.Value) -> None:
+        """Find the row's value in the table (linear probing) or add it as a new one."""
+        lo = b.load(b.gep(offsets, [row], source_etype=I64), typ=I64)
+        hi = b.load(b.gep(offsets, [b.add(row, _i64(1))], source_etype=I64), typ=I64)
+        length = b.sub(hi, lo)
+        start = b.and_(b.lshr(h, _i64(32)), mask)  # the high half: the low bits chose the part
+        before = b.block
+        names = ("probe", "insert", "check", "compare", "match", "next", "found")
+        probe, insert, check, compare, match, advance, found = map(fn.append_basic_block, names)
+        b.branch(probe)
+        b.position_at_end(probe)
+        slot = b.phi(I64)
+        slot.add_incoming(start, before)
+        held = b.load(b.gep(slots, [slot], source_etype=I32), typ=I32)
+        b.cbranch(b.icmp_signed("<", held, ir.Constant(I32, 0)), insert, check)
+
+        b.position_at_end(insert)  # an empty slot: a new value, and this is its first row
+        n = b.load(distinct, typ=I64)
+        b.store(b.trunc(n, I32), b.gep(slots, [slot], source_etype=I32))
+        for number, known in enumerate((row, h, lo, length)):
+            b.store(known, field(n, number))
+        set_index(row, n)
+        b.store(b.add(n, _i64(1)), distinct)
+        b.branch(found)
+
+        # The same value: equal hash, equal length, equal bytes (the hash only narrows it down).
+        b.position_at_end(check)
+        value = b.sext(held, I64)
+        same_hash = b.icmp_unsigned("==", b.load(field(value, 1), typ=I64), h)
+        same_length = b.icmp_signed("==", b.load(field(value, 3), typ=I64), length)
+        b.cbranch(b.and_(same_hash, same_length), compare, advance)
+        b.position_at_end(compare)
+        theirs = b.gep(data, [b.load(field(value, 2), typ=I64)], source_etype=I8)
+        same = b.call(memcmp, [b.gep(data, [lo], source_etype=I8), theirs, length])
+        b.cbranch(b.icmp_signed("==", same, ir.Constant(I32, 0)), match, advance)
+        b.position_at_end(match)
+        set_index(row, value)
+        b.branch(found)
+
+        b.position_at_end(advance)
+        slot.add_incoming(b.and_(b.add(slot, _i64(1)), mask), advance)
+        b.branch(probe)
+        b.position_at_end(found)
+
     with counted_loop(b, _i64(0), count) as row:
         h = b.load(b.gep(hashes, [row], source_etype=I64), typ=I64)
         with b.if_then(b.icmp_unsigned("==", b.urem(h, parts), part)):
-            is_null = b.icmp_unsigned(
-                "==", b.load(b.gep(valid, [row], source_etype=I8), typ=I8), ir.Constant(I8, 0)
-            )
-            with b.if_else(is_null) as (null_row, value_row):
-                with null_row:
+            flag = b.load(b.gep(valid, [row], source_etype=I8), typ=I8)
+            with b.if_else(b.icmp_unsigned("==", flag, ir.Constant(I8, 0))) as (null, not_null):
+                with null:
                     set_index(row, _i64(NO_VALUE))
-                with value_row:
-                    # Linear probing from the hash's high half (the low bits chose the part).
-                    start = b.and_(b.lshr(h, _i64(32)), mask)
-                    before = b.block
-                    probe, insert, check, compare, match, advance, found = (
-                        fn.append_basic_block(name)
-                        for name in (
-                            "probe",
-                            "insert",
-                            "check",
-                            "compare",
-                            "match",
-                            "next",
-                            "found",
-                        )
-                    )
-                    b.branch(probe)
-                    b.position_at_end(probe)
-                    slot = b.phi(I64)
-                    slot.add_incoming(start, before)
-                    held = b.load(b.gep(slot_index, [slot], source_etype=I32), typ=I32)
-                    b.cbranch(b.icmp_signed("<", held, ir.Constant(I32, 0)), insert, check)
-
-                    b.position_at_end(insert)  # a new value: it is the first row of its kind
-                    n = b.load(distinct, typ=I64)
-                    b.store(b.trunc(n, I32), b.gep(slot_index, [slot], source_etype=I32))
-                    b.store(h, b.gep(slot_hash, [slot], source_etype=I64))
-                    b.store(row, b.gep(firsts, [n], source_etype=I64))
-                    set_index(row, n)
-                    b.store(b.add(n, _i64(1)), distinct)
-                    b.branch(found)
-
-                    b.position_at_end(check)  # equal hashes, then equal bytes, mean the same value
-                    same_hash = b.icmp_unsigned(
-                        "==", b.load(b.gep(slot_hash, [slot], source_etype=I64), typ=I64), h
-                    )
-                    b.cbranch(same_hash, compare, advance)
-                    b.position_at_end(compare)
-                    first = b.load(b.gep(firsts, [b.sext(held, I64)], source_etype=I64), typ=I64)
-                    (lo, hi), (first_lo, first_hi) = bounds(row), bounds(first)
-                    length = b.sub(hi, lo)
-                    with b.if_then(b.icmp_signed("==", length, b.sub(first_hi, first_lo))):
-                        left = b.gep(data, [lo], source_etype=I8)
-                        right = b.gep(data, [first_lo], source_etype=I8)
-                        same = b.call(memcmp, [left, right, length])
-                        b.cbranch(b.icmp_signed("==", same, ir.Constant(I32, 0)), match, advance)
-                    b.branch(advance)  # lengths differ
-
-                    b.position_at_end(match)
-                    set_index(row, b.sext(held, I64))
-                    b.branch(found)
-
-                    b.position_at_end(advance)
-                    slot.add_incoming(b.and_(b.add(slot, _i64(1)), mask), advance)
-                    b.branch(probe)
-                    b.position_at_end(found)
+                with not_null:
+                    look_up(row, h)
     b.ret(b.load(distinct, typ=I64))
 
 
