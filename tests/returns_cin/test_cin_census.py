@@ -2,6 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pyarrow as pa
 import pytest
 
 from steward.errors import InputFileError
@@ -174,3 +175,15 @@ def test_missing_birth_dates_are_not_a_reused_id(tmp_path: Path) -> None:
     batch = next(batches)
     assert not any(f.code == "CIN150" for f in batch.failures)
     assert any(f.code == "CIN104" for f in batch.failures)
+
+
+def test_kept_tables_have_the_spec_types_even_when_a_column_is_all_missing(
+    tmp_path: Path,
+) -> None:
+    _, batches = read_cin_census(census(tmp_path, [{"child_id": "C1"}]))
+    tables = next(batches).tables
+    assert tables["cin_children"].schema.field("former_upn").type == pa.string()
+    assert tables["cin_children"].schema.field("episode_seq").type == pa.int64()
+    assert tables["cin_cp_plans"].schema.field("previous_cpp").type == pa.int64()
+    assert tables["cin_pre_proceedings"].num_rows == 0
+    assert tables["cin_pre_proceedings"].schema.field("fgdm_offered").type == pa.bool_()

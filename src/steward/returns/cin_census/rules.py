@@ -1,24 +1,27 @@
 """DfE-style validation rules for the CIN census, one rule per unit: code, message, fields, severity.
 
-Each rule looks at one batch (pandas frames per table) and returns the failing rows as
-(child_seq, field) pairs. A child with any *blocking* failure is quarantined whole, with the
-reasons; warnings are reported and the child is kept.
+Each rule looks at one batch (Arrow tables per table) and returns a boolean mask over its table's
+rows, True where the row fails; rules are ``pyarrow.compute`` expressions, so a batch of
+thousands of children is checked a column at a time. A child with any *blocking* failure is
+quarantined whole, with the reasons; warnings are reported and the child is kept.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from typing import Literal, TypeAlias
 
-import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from steward.returns.cin_census import codes
 
 Severity = Literal["blocking", "warning"]
-Frames = dict[str, pd.DataFrame]
-UPN = re.compile(r"^[A-Za-z]\d{12}$|^[A-Za-z]\d{11}[A-Za-z]$")
+Frames = dict[str, pa.Table]
+Mask: TypeAlias = pa.BooleanArray | pa.ChunkedArray  # True = the row fails; never null
+# Python's \d matches any Unicode decimal digit; RE2's needs spelling out as \p{Nd}.
+UPN = r"^[A-Za-z]\p{Nd}{12}$|^[A-Za-z]\p{Nd}{11}[A-Za-z]$"
 
 
 @dataclass(frozen=True)
@@ -28,7 +31,7 @@ class CinRule:
     table: str
     fields: tuple[str, ...]
     severity: Severity
-    check: Callable[[Frames, int], pd.Series]  # boolean mask over the table: True = fails
+    check: Callable[[Frames, int], Mask]  # boolean mask over the table: True = fails
 
 
 RULES: list[CinRule] = []
@@ -36,32 +39,50 @@ RULES: list[CinRule] = []
 
 def rule(
     code: str, message: str, table: str, fields: tuple[str, ...], severity: Severity
-) -> Callable[[Callable[[Frames, int], pd.Series]], Callable[[Frames, int], pd.Series]]:
-    def register(check: Callable[[Frames, int], pd.Series]) -> Callable[[Frames, int], pd.Series]:
+) -> Callable[[Callable[[Frames, int], Mask]], Callable[[Frames, int], Mask]]:
+    def register(check: Callable[[Frames, int], Mask]) -> Callable[[Frames, int], Mask]:
         RULES.append(CinRule(code, message, table, fields, severity, check))
         return check
 
     return register
 
 
-def _not_in(series: pd.Series, allowed: frozenset[str]) -> pd.Series:
-    return series.notna() & ~series.isin(allowed)
+def _not_in(column: pa.ChunkedArray, allowed: frozenset[str]) -> Mask:
+    """Given and not one of ``allowed`` (a missing value is another rule's business)."""
+    listed = pc.is_in(column, value_set=pa.array(sorted(allowed), pa.string()))
+    return pc.and_(pc.is_valid(column), pc.invert(listed))
 
 
-def _with_referral(frames: Frames, table: str) -> pd.DataFrame:
-    episodes = frames["cin_episodes"][["child_seq", "episode_seq", "referral_date"]]
-    return frames[table].merge(episodes, on=["child_seq", "episode_seq"], how="left")
+def _bad_upn_format(column: pa.ChunkedArray) -> Mask:
+    return pc.invert(pc.fill_null(pc.match_substring_regex(column, UPN), True))
+
+
+def _before(later: pa.ChunkedArray, earlier: pa.ChunkedArray) -> Mask:
+    """``later`` < ``earlier``; a missing date never fails the comparison."""
+    return pc.fill_null(pc.less(later, earlier), False)
+
+
+def episode_key(table: pa.Table) -> pa.Array:
+    """(child_seq, episode_seq) as one integer: sequence numbers stay far below 2**31."""
+    child = pc.multiply(table["child_seq"].combine_chunks(), 1 << 32)
+    return pc.add(child, table["episode_seq"].combine_chunks())
+
+
+def _referral_of(f: Frames, table: str) -> pa.Array:
+    """The referral date of each row's CIN episode."""
+    episodes = f["cin_episodes"]
+    at = pc.index_in(episode_key(f[table]), value_set=episode_key(episodes), skip_nulls=True)
+    return episodes["referral_date"].combine_chunks().take(at)
 
 
 @rule("CIN100", "LAchildID is missing", "cin_children", ("LAchildID",), "blocking")
-def _missing_id(f: Frames, year: int) -> pd.Series:
-    return f["cin_children"]["child_id"].isna()
+def _missing_id(f: Frames, year: int) -> Mask:
+    return pc.is_null(f["cin_children"]["child_id"])
 
 
 @rule("CIN101", "UPN is not a valid unique pupil number", "cin_children", ("UPN",), "blocking")
-def _bad_upn(f: Frames, year: int) -> pd.Series:
-    upn = f["cin_children"]["upn"]
-    return upn.notna() & ~upn.fillna("").str.match(UPN)
+def _bad_upn(f: Frames, year: int) -> Mask:
+    return _bad_upn_format(f["cin_children"]["upn"])
 
 
 @rule(
@@ -71,13 +92,12 @@ def _bad_upn(f: Frames, year: int) -> pd.Series:
     ("FormerUPN",),
     "warning",
 )
-def _bad_former_upn(f: Frames, year: int) -> pd.Series:
-    upn = f["cin_children"]["former_upn"]
-    return upn.notna() & ~upn.fillna("").str.match(UPN)
+def _bad_former_upn(f: Frames, year: int) -> Mask:
+    return _bad_upn_format(f["cin_children"]["former_upn"])
 
 
 @rule("CIN103", "UPNunknown is not one of UN1–UN7", "cin_children", ("UPNunknown",), "warning")
-def _bad_upn_unknown(f: Frames, year: int) -> pd.Series:
+def _bad_upn_unknown(f: Frames, year: int) -> Mask:
     return _not_in(f["cin_children"]["upn_unknown"], codes.UPN_UNKNOWN)
 
 
@@ -88,9 +108,9 @@ def _bad_upn_unknown(f: Frames, year: int) -> pd.Series:
     ("PersonBirthDate",),
     "warning",
 )
-def _no_birth(f: Frames, year: int) -> pd.Series:
+def _no_birth(f: Frames, year: int) -> Mask:
     c = f["cin_children"]
-    return c["birth_date"].isna() & c["expected_birth_date"].isna()
+    return pc.and_(pc.is_null(c["birth_date"]), pc.is_null(c["expected_birth_date"]))
 
 
 @rule(
@@ -100,10 +120,10 @@ def _no_birth(f: Frames, year: int) -> pd.Series:
     ("GenderCurrent", "Sex"),
     "warning",
 )
-def _bad_gender(f: Frames, year: int) -> pd.Series:
+def _bad_gender(f: Frames, year: int) -> Mask:
     c = f["cin_children"]
-    sex_ok = c["sex"].isin(codes.SEX | codes.GENDER_CURRENT)
-    return _not_in(c["gender_current"], codes.GENDER_CURRENT) | (c["sex"].notna() & ~sex_ok)
+    bad_current = _not_in(c["gender_current"], codes.GENDER_CURRENT)
+    return pc.or_(bad_current, _not_in(c["sex"], codes.SEX | codes.GENDER_CURRENT))
 
 
 @rule(
@@ -113,28 +133,28 @@ def _bad_gender(f: Frames, year: int) -> pd.Series:
     ("GenderCurrent", "Sex"),
     "warning",
 )
-def _no_gender(f: Frames, year: int) -> pd.Series:
+def _no_gender(f: Frames, year: int) -> Mask:
     c = f["cin_children"]
-    return c["gender_current"].isna() & c["sex"].isna()
+    return pc.and_(pc.is_null(c["gender_current"]), pc.is_null(c["sex"]))
 
 
 @rule(
     "CIN107", "Ethnicity is not in the code list", "cin_characteristics", ("Ethnicity",), "warning"
 )
-def _bad_ethnicity(f: Frames, year: int) -> pd.Series:
+def _bad_ethnicity(f: Frames, year: int) -> Mask:
     return _not_in(f["cin_characteristics"]["ethnicity"], codes.ETHNICITY)
 
 
 @rule(
     "CIN108", "Disability is not in the code list", "cin_disabilities", ("Disability",), "warning"
 )
-def _bad_disability(f: Frames, year: int) -> pd.Series:
+def _bad_disability(f: Frames, year: int) -> Mask:
     return _not_in(f["cin_disabilities"]["disability"], codes.DISABILITY)
 
 
 @rule("CIN110", "CINreferralDate is missing", "cin_episodes", ("CINreferralDate",), "blocking")
-def _no_referral(f: Frames, year: int) -> pd.Series:
-    return f["cin_episodes"]["referral_date"].isna()
+def _no_referral(f: Frames, year: int) -> Mask:
+    return pc.is_null(f["cin_episodes"]["referral_date"])
 
 
 @rule(
@@ -144,7 +164,7 @@ def _no_referral(f: Frames, year: int) -> pd.Series:
     ("ReferralSource",),
     "warning",
 )
-def _bad_source(f: Frames, year: int) -> pd.Series:
+def _bad_source(f: Frames, year: int) -> Mask:
     return _not_in(f["cin_episodes"]["referral_source"], codes.referral_sources(year))
 
 
@@ -155,7 +175,7 @@ def _bad_source(f: Frames, year: int) -> pd.Series:
     ("ReasonForClosure",),
     "warning",
 )
-def _bad_closure(f: Frames, year: int) -> pd.Series:
+def _bad_closure(f: Frames, year: int) -> Mask:
     return _not_in(f["cin_episodes"]["closure_reason"], codes.closure_reasons(year))
 
 
@@ -166,9 +186,9 @@ def _bad_closure(f: Frames, year: int) -> pd.Series:
     ("CINclosureDate",),
     "blocking",
 )
-def _closure_before(f: Frames, year: int) -> pd.Series:
+def _closure_before(f: Frames, year: int) -> Mask:
     e = f["cin_episodes"]
-    return (e["closure_date"] < e["referral_date"]).fillna(False).astype(bool)
+    return _before(e["closure_date"], e["referral_date"])
 
 
 @rule(
@@ -178,7 +198,7 @@ def _closure_before(f: Frames, year: int) -> pd.Series:
     ("PrimaryNeedCode",),
     "warning",
 )
-def _bad_need(f: Frames, year: int) -> pd.Series:
+def _bad_need(f: Frames, year: int) -> Mask:
     return _not_in(f["cin_episodes"]["primary_need"], codes.PRIMARY_NEED)
 
 
@@ -189,14 +209,11 @@ def _bad_need(f: Frames, year: int) -> pd.Series:
     ("PersonBirthDate", "CINreferralDate"),
     "blocking",
 )
-def _born_after(f: Frames, year: int) -> pd.Series:
-    e = f["cin_episodes"].merge(f["cin_children"][["child_seq", "birth_date"]], on="child_seq")
-    return (
-        (e["birth_date"] > e["referral_date"])
-        .fillna(False)
-        .astype(bool)
-        .set_axis(f["cin_episodes"].index)
-    )
+def _born_after(f: Frames, year: int) -> Mask:
+    e, c = f["cin_episodes"], f["cin_children"]
+    at = pc.index_in(e["child_seq"], value_set=c["child_seq"].combine_chunks(), skip_nulls=True)
+    birth = c["birth_date"].combine_chunks().take(at)
+    return _before(e["referral_date"].combine_chunks(), birth)
 
 
 @rule(
@@ -206,14 +223,9 @@ def _born_after(f: Frames, year: int) -> pd.Series:
     ("AssessmentActualStartDate",),
     "blocking",
 )
-def _assessment_before(f: Frames, year: int) -> pd.Series:
-    a = _with_referral(f, "cin_assessments")
-    return (
-        (a["assessment_start_date"] < a["referral_date"])
-        .fillna(False)
-        .astype(bool)
-        .set_axis(f["cin_assessments"].index)
-    )
+def _assessment_before(f: Frames, year: int) -> Mask:
+    start = f["cin_assessments"]["assessment_start_date"].combine_chunks()
+    return _before(start, _referral_of(f, "cin_assessments"))
 
 
 @rule(
@@ -223,9 +235,9 @@ def _assessment_before(f: Frames, year: int) -> pd.Series:
     ("AssessmentAuthorisationDate",),
     "blocking",
 )
-def _authorised_before(f: Frames, year: int) -> pd.Series:
+def _authorised_before(f: Frames, year: int) -> Mask:
     a = f["cin_assessments"]
-    return (a["assessment_authorised_date"] < a["assessment_start_date"]).fillna(False).astype(bool)
+    return _before(a["assessment_authorised_date"], a["assessment_start_date"])
 
 
 @rule(
@@ -235,7 +247,7 @@ def _authorised_before(f: Frames, year: int) -> pd.Series:
     ("AssessmentFactors",),
     "warning",
 )
-def _bad_factor(f: Frames, year: int) -> pd.Series:
+def _bad_factor(f: Frames, year: int) -> Mask:
     return _not_in(f["cin_assessment_factors"]["factor"], codes.assessment_factors(year))
 
 
@@ -246,15 +258,15 @@ def _bad_factor(f: Frames, year: int) -> pd.Series:
     ("CINPlanEndDate",),
     "blocking",
 )
-def _plan_end(f: Frames, year: int) -> pd.Series:
+def _plan_end(f: Frames, year: int) -> Mask:
     p = f["cin_plans"]
-    return (p["cin_plan_end_date"] < p["cin_plan_start_date"]).fillna(False).astype(bool)
+    return _before(p["cin_plan_end_date"], p["cin_plan_start_date"])
 
 
 @rule("CIN140", "CPPendDate is before CPPstartDate", "cin_cp_plans", ("CPPendDate",), "blocking")
-def _cpp_end(f: Frames, year: int) -> pd.Series:
+def _cpp_end(f: Frames, year: int) -> Mask:
     p = f["cin_cp_plans"]
-    return (p["cpp_end_date"] < p["cpp_start_date"]).fillna(False).astype(bool)
+    return _before(p["cpp_end_date"], p["cpp_start_date"])
 
 
 @rule(
@@ -264,10 +276,11 @@ def _cpp_end(f: Frames, year: int) -> pd.Series:
     ("InitialCategoryOfAbuse", "LatestCategoryOfAbuse"),
     "warning",
 )
-def _bad_abuse(f: Frames, year: int) -> pd.Series:
+def _bad_abuse(f: Frames, year: int) -> Mask:
     p = f["cin_cp_plans"]
-    return _not_in(p["initial_category"], codes.CATEGORY_OF_ABUSE) | _not_in(
-        p["latest_category"], codes.CATEGORY_OF_ABUSE
+    return pc.or_(
+        _not_in(p["initial_category"], codes.CATEGORY_OF_ABUSE),
+        _not_in(p["latest_category"], codes.CATEGORY_OF_ABUSE),
     )
 
 
@@ -278,14 +291,9 @@ def _bad_abuse(f: Frames, year: int) -> pd.Series:
     ("CPPstartDate",),
     "warning",
 )
-def _cpp_before(f: Frames, year: int) -> pd.Series:
-    p = _with_referral(f, "cin_cp_plans")
-    return (
-        (p["cpp_start_date"] < p["referral_date"])
-        .fillna(False)
-        .astype(bool)
-        .set_axis(f["cin_cp_plans"].index)
-    )
+def _cpp_before(f: Frames, year: int) -> Mask:
+    start = f["cin_cp_plans"]["cpp_start_date"].combine_chunks()
+    return _before(start, _referral_of(f, "cin_cp_plans"))
 
 
 @rule(
@@ -295,20 +303,25 @@ def _cpp_before(f: Frames, year: int) -> pd.Series:
     ("LAchildID", "PersonBirthDate"),
     "blocking",
 )
-def _reused_id(f: Frames, year: int) -> pd.Series:
+def _reused_id(f: Frames, year: int) -> Mask:
     c = f["cin_children"]
-    births = c.groupby("child_id")["birth_date"].nunique(dropna=True)
-    return c["child_id"].isin(births[births > 1].index)
+    # An id has two dates of birth when a row's (given) date differs from the first given one.
+    dated = c.filter(pc.is_valid(c["birth_date"]))
+    ids, births = dated["child_id"].combine_chunks(), dated["birth_date"].combine_chunks()
+    first = births.take(pc.index_in(ids, value_set=ids))
+    reused = ids.filter(pc.fill_null(pc.not_equal(births, first), False))
+    # A missing id is no id: is_in never matches it against a set without nulls.
+    return pc.is_in(c["child_id"], value_set=pc.drop_null(reused))
 
 
-def check(frames: Frames, year: int) -> list[tuple[CinRule, pd.Series]]:
+def check(frames: Frames, year: int) -> list[tuple[CinRule, pa.Array]]:
     """Every rule with the child_seq of the rows it failed on (only rules that fired)."""
     fired = []
     for r in RULES:
         table = frames[r.table]
-        if table.empty:
+        if table.num_rows == 0:
             continue
         mask = r.check(frames, year)
-        if mask.any():
-            fired.append((r, table.loc[mask.to_numpy(), "child_seq"]))
+        if pc.any(mask).as_py():
+            fired.append((r, table["child_seq"].filter(mask).combine_chunks()))
     return fired

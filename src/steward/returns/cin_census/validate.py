@@ -5,14 +5,22 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
-import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from steward.returns.cin_census import rules
 from steward.returns.cin_census.reader import CinBatch, CinHeader, iter_batches
-from steward.returns.cin_census.spec import TABLES
+from steward.returns.cin_census.spec import TABLES, ColumnType
+
+# Arrow dates: nullable, and year 1066 is as valid a value as 2024 (no nanosecond limits).
+ARROW_TYPES: dict[ColumnType, pa.DataType] = {
+    "string": pa.string(),
+    "date": pa.date32(),
+    "int": pa.int64(),
+    "bool": pa.bool_(),
+}
+SEQUENCE_COLUMNS = ("child_seq", "episode_seq", "item_seq")
 
 
 @dataclass(frozen=True)
@@ -32,64 +40,82 @@ class CinValidatedBatch:
     children: int = 0
 
 
-def _frames(batch: CinBatch) -> dict[str, pd.DataFrame]:
-    frames = {}
+def _tables(batch: CinBatch) -> dict[str, pa.Table]:
+    """Each table's gathered column lists as an Arrow table, typed by the spec."""
+    tables = {}
     for table in TABLES:
         rows = batch.rows[table.name]
-        data: dict[str, Any] = dict(rows)
+        columns = {c: pa.array(rows[c], pa.int64()) for c in SEQUENCE_COLUMNS}
         for f in (*table.fields, *([table.repeated] if table.repeated else [])):
-            if f.type == "date":
-                # Arrow dates: nullable, and year 1066 is as valid a value as 2024 (no ns limits).
-                data[f.column] = pd.Series(rows[f.column], dtype=pd.ArrowDtype(pa.date32()))
-        frames[table.name] = pd.DataFrame(data)
-    return frames
+            columns[f.column] = pa.array(rows[f.column], ARROW_TYPES[f.type])
+        tables[table.name] = pa.table(columns)
+    return tables
+
+
+@dataclass
+class SeenBirths:
+    """Each LAchildID met so far in the file, with the date of birth it first came with."""
+
+    child_ids: pa.Array = field(default_factory=lambda: pa.array([], pa.string()))
+    births: pa.Array = field(default_factory=lambda: pa.array([], pa.date32()))
+
+    def conflicts(self, children: pa.Table) -> pa.Array:
+        """Rows whose id came earlier in the file with another date of birth (CIN150 across
+        batches); then remembers the ids met for the first time."""
+        ids = children["child_id"].combine_chunks()
+        births = children["birth_date"].combine_chunks()
+        before = pc.index_in(ids, value_set=self.child_ids)
+        first = pc.index_in(ids, value_set=ids)  # the first row of the batch with this id
+        earlier = pc.if_else(pc.is_valid(before), self.births.take(before), births.take(first))
+        differs = pc.fill_null(pc.not_equal(earlier, births), False)
+        new = pc.and_(
+            pc.and_(pc.is_valid(ids), pc.is_null(before)),
+            pc.equal(first, pa.array(range(len(ids)), pa.int32())),
+        )
+        self.child_ids = pa.concat_arrays([self.child_ids, ids.filter(new)])
+        self.births = pa.concat_arrays([self.births, births.filter(new)])
+        return pc.and_(pc.is_valid(ids), differs)
 
 
 def validate_batch(
-    batch: CinBatch, header: CinHeader, seen_births: dict[str, object | None]
+    batch: CinBatch, header: CinHeader, seen_births: SeenBirths
 ) -> CinValidatedBatch:
     """Apply every rule; children with a blocking failure go to quarantine, whole."""
-    frames = _frames(batch)
+    tables = _tables(batch)
     failures = [
         CinFailure(
             "XSD" if f.field == "XSD" else "CIN001", f.message, f.severity, f.child_seq, f.field
         )
         for f in batch.findings
     ]
-    for rule, seqs in rules.check(frames, header.collection_year):
+    for rule, seqs in rules.check(tables, header.collection_year):
+        fields = "/".join(rule.fields)
         failures.extend(
-            CinFailure(rule.code, rule.message, rule.severity, int(s), "/".join(rule.fields))
-            for s in seqs
+            CinFailure(rule.code, rule.message, rule.severity, s, fields) for s in seqs.to_pylist()
         )
-    # The same child id with another date of birth earlier in the file (CIN150 across batches).
-    children = batch.rows["cin_children"]
-    for seq, child_id, birth in zip(
-        children["child_seq"], children["child_id"], children["birth_date"], strict=True
-    ):
-        if child_id is None:
-            continue
-        earlier = seen_births.setdefault(child_id, birth)
-        if earlier != birth and birth is not None and earlier is not None:
-            failures.append(
-                CinFailure(
-                    "CIN150",
-                    "the same LAchildID appears twice with different dates of birth",
-                    "blocking",
-                    int(seq),
-                    "LAchildID/PersonBirthDate",
-                )
-            )
-    blocked = {f.child_seq for f in failures if f.severity == "blocking"}
+    children = tables["cin_children"]
+    reused = children["child_seq"].filter(seen_births.conflicts(children))
+    failures.extend(
+        CinFailure(
+            "CIN150",
+            "the same LAchildID appears twice with different dates of birth",
+            "blocking",
+            seq,
+            "LAchildID/PersonBirthDate",
+        )
+        for seq in reused.to_pylist()
+    )
     reasons: dict[int, list[str]] = {}
     for f in failures:
         if f.severity == "blocking":
             reasons.setdefault(f.child_seq, []).append(f"{f.code}: {f.message}")
-    kept = {
-        name: pa.Table.from_pandas(
-            frame[~frame["child_seq"].isin(blocked)] if blocked else frame, preserve_index=False
-        )
-        for name, frame in frames.items()
-    }
+    kept = tables
+    if reasons:
+        blocked = pa.array(sorted(reasons), pa.int64())
+        kept = {
+            name: t.filter(pc.invert(pc.is_in(t["child_seq"], value_set=blocked)))
+            for name, t in tables.items()
+        }
     quarantined = pa.table(
         {
             "child_seq": pa.array(sorted(reasons), pa.int64()),
@@ -109,7 +135,7 @@ def read_cin_census(
     assert isinstance(header, CinHeader)
 
     def batches() -> Iterator[CinValidatedBatch]:
-        seen: dict[str, object | None] = {}
+        seen = SeenBirths()
         for batch in stream:
             assert isinstance(batch, CinBatch)
             yield validate_batch(batch, header, seen)
