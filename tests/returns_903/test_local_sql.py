@@ -40,7 +40,7 @@ def test_inputs_are_dropped_when_the_query_fails() -> None:
     assert query_arrow("SELECT sum(x) AS s FROM t", t=rows).to_pylist() == [{"s": 3}]
 
 
-def test_each_thread_has_its_own_connection() -> None:
+def test_each_thread_has_its_own_cursor_on_one_database() -> None:
     mine = local_connection()
     assert local_connection() is mine
     theirs: list[duckdb.DuckDBPyConnection] = []
@@ -48,6 +48,12 @@ def test_each_thread_has_its_own_connection() -> None:
     worker.start()
     worker.join()
     assert theirs and theirs[0] is not mine
+    # One database (and one pool of engine threads) per process, however many threads query.
+    mine.execute("CREATE TABLE seen_by_both AS SELECT 1 AS x")
+    try:
+        assert theirs[0].sql("SELECT x FROM seen_by_both").fetchall() == [(1,)]
+    finally:
+        mine.execute("DROP TABLE seen_by_both")
 
 
 def test_threads_reading_at_once_get_their_own_rows() -> None:

@@ -1,9 +1,10 @@
-"""The in-memory DuckDB connection that SSDA903 cleaning and periods of care run SQL on.
+"""The in-memory DuckDB database that SSDA903 cleaning and periods of care run SQL on.
 
 Opening a DuckDB database costs tens of milliseconds, more than cleaning a typical SSDA903
-table, and a national ingest prepares thousands of them. So each thread keeps one connection
-for its life; a query registers its Arrow inputs under their names for its own run only, so
-nothing carries over from one file to the next.
+table, and a national ingest prepares thousands of them. So each process opens one database
+for its life and each thread queries it through its own cursor (cursors cost microseconds and
+see only what was registered on them). A query registers its Arrow inputs under their names
+for its own run only, so nothing carries over from one file to the next.
 """
 
 from __future__ import annotations
@@ -14,28 +15,40 @@ import threading
 import duckdb
 import pyarrow as pa
 
+_database: tuple[int, duckdb.DuckDBPyConnection] | None = None  # (process id, database)
 _local = threading.local()
-# Connections a forked process inherited: never used, and never closed either, since closing
-# one would wait for engine threads that did not survive the fork.
+# What a forked process inherited: never used, and never closed either, since closing it would
+# wait for engine threads that did not survive the fork.
 _inherited: list[duckdb.DuckDBPyConnection] = []
 
 
+def _process_database(pid: int) -> duckdb.DuckDBPyConnection:
+    global _database
+    if _database is None or _database[0] != pid:
+        if _database is not None:
+            _inherited.append(_database[1])
+        # Two threads racing here each get a working database; the loser's goes with its cursor.
+        _database = (pid, duckdb.connect())
+        _database[1].execute("SET preserve_insertion_order = true")  # rows stay in file order
+    return _database[1]
+
+
 def local_connection() -> duckdb.DuckDBPyConnection:
-    """This thread's connection, opened on first use (again in a forked process)."""
-    con: duckdb.DuckDBPyConnection | None = getattr(_local, "connection", None)
-    if con is not None and _local.pid == os.getpid():
-        return con
-    if con is not None:
-        _inherited.append(con)
-    con = duckdb.connect()
-    con.execute("SET preserve_insertion_order = true")  # rows stay in file order
-    _local.connection, _local.pid = con, os.getpid()
-    return con
+    """This thread's cursor on this process's database, opened on first use."""
+    pid = os.getpid()
+    cursor: duckdb.DuckDBPyConnection | None = getattr(_local, "cursor", None)
+    if cursor is not None and _local.pid == pid:
+        return cursor
+    if cursor is not None:
+        _inherited.append(cursor)
+    cursor = _process_database(pid).cursor()
+    _local.cursor, _local.pid = cursor, pid
+    return cursor
 
 
 def query_arrow(sql: str, **inputs: pa.Table) -> pa.Table:
     """Run ``sql`` over ``inputs`` (each readable under its keyword's name) on this thread's
-    connection."""
+    cursor."""
     con = local_connection()
     for name, table in inputs.items():
         con.register(name, table)
