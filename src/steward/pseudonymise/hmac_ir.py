@@ -12,8 +12,9 @@ export, ``sha256_compress(u32 state[8], const u8 block[64])``, is how those mids
 
 Two interchangeable compression functions, chosen when the module is built:
 - ``sha-ni``: the x86 SHA extensions (``sha256rnds2`` does two rounds, ``sha256msg1/2`` extend
-  the message schedule), in the order of Intel's reference code, with the state held as the
-  ABEF/CDGH register pair those instructions expect.
+  the message schedule), the instructions of Intel's reference code with the state held as the
+  ABEF/CDGH register pair they expect; the schedule is written as its recurrence, four words at
+  a time, and LLVM interleaves it with the rounds as the reference does by hand.
 - ``portable``: the FIPS 180-4 rounds unrolled in scalar code, for any CPU LLVM targets.
 Words are loaded big-endian with ``bswap``, so the kernel is for little-endian hosts.
 """
@@ -111,7 +112,10 @@ def _portable_compress(fns: _Intrinsics) -> Emit:
 
 def _sha_ni_compress(fns: _Intrinsics) -> Emit:
     """One block with the SHA extensions: 16 groups of four rounds, two rounds per sha256rnds2."""
-    k_groups = [ir.Constant(V4, [_i32(k) for k in ROUND_CONSTANTS[4 * g : 4 * g + 4]]) for g in range(16)]  # fmt: skip
+    k_groups = [
+        ir.Constant(V4, [_i32(k) for k in ROUND_CONSTANTS[4 * g : 4 * g + 4]]) for g in range(16)
+    ]
+    after_first = ir.Constant(V4, [1, 2, 3, 4])  # palignr by 4 bytes: lanes 1..3, then 0
     undef = ir.Constant(V4, None)
 
     def emit(b: ir.IRBuilder, state: ir.Value, words: ir.Value) -> None:
@@ -128,7 +132,7 @@ def _sha_ni_compress(fns: _Intrinsics) -> Emit:
             else:
                 # W[t-16] + σ0(W[t-15]) (msg1), + W[t-7] (the alignr of the two latest
                 # groups), + σ1(W[t-2]) (msg2): the schedule recurrence four words at a time.
-                w7 = b.shuffle_vector(schedule[g - 2], schedule[g - 1], ir.Constant(V4, [1, 2, 3, 4]))  # fmt: skip
+                w7 = b.shuffle_vector(schedule[g - 2], schedule[g - 1], after_first)
                 partial = b.add(b.call(fns.msg1, [schedule[g - 4], schedule[g - 3]]), w7)
                 words_g = b.call(fns.msg2, [partial, schedule[g - 1]])
             schedule.append(words_g)
