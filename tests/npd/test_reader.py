@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import pytest
 
 from steward.errors import InputFileError, PolicyViolation
 from steward.returns.npd import academic_year, is_npd_extract, read_npd, year_label
+from steward.returns.npd.extract_text import WHITESPACE
 
 WIDE = (
     "PupilMatchingRefAnonymous,AcademicYear,"
@@ -136,3 +138,44 @@ def test_refusals_name_the_file_and_column(tmp_path: Path) -> None:
     with pytest.raises(InputFileError) as caught:
         read_npd(no_year)
     assert caught.value.where.column == "AcademicYear"
+
+
+def test_values_are_stripped_of_what_str_strip_removes() -> None:
+    assert "".join(c for c in map(chr, range(sys.maxunicode + 1)) if c.isspace()) == WHITESPACE
+
+
+def test_terms_stack_in_order_and_identifiers_keep_their_text(tmp_path: Path) -> None:
+    # Spaces of any kind around a value go, as str.strip() removes them; leading zeros stay.
+    path = write(tmp_path, "absence_3term.csv", WIDE
+                 + "\u00a0007\u3000,2018/19,140,6,4,10,,,,,130,2,1,3\n"
+                 + "P2,2018/19,140,0,0,0,120, 1 ,0,1,,,,\n")  # fmt: skip
+    rows = read_npd(path).data.to_pylist()
+    assert [(r["pmr"], r["term"], r["source_row"]) for r in rows] == [
+        ("007", "autumn", 2), ("P2", "autumn", 3), ("P2", "spring", 3), ("007", "summer", 2),
+    ]  # fmt: skip
+    assert rows[2]["authorised_absence"] == 1
+
+
+def test_counts_written_as_decimals_are_whole_only_when_they_are(tmp_path: Path) -> None:
+    path = write(tmp_path, "absence_3term.csv", WIDE
+                 + "P1,2018/19,140.0,6,4,10,,,,,,,,\n"
+                 + "P2,2018/19,140,6.5,3.5,10,,,,,,,,\n")  # fmt: skip
+    reading = read_npd(path)
+    assert [(r["pmr"], r["sessions_possible"]) for r in reading.data.to_pylist()] == [("P1", 140)]
+    assert reading.quarantined.to_pylist() == [
+        {"source_row": 3, "field": "AuthorisedAbsence",
+         "reason": "AuthorisedAbsence is not a whole number"}
+    ]  # fmt: skip
+
+
+def test_short_rows_and_repeated_headings_read_as_spreadsheets_do(tmp_path: Path) -> None:
+    # A short row's missing fields are blank (so P1 was not on roll in spring or summer); a
+    # repeated heading is the second of its name ('AcademicYear.1'), not the year column.
+    path = write(tmp_path, "absence_3term.csv", WIDE.replace("\n", ",AcademicYear\n")
+                 + "P1,2018/19,140,6,4,10\n"
+                 + "P2,2018/19,140,6,4,10,,,,,,,,,2019/20\n")  # fmt: skip
+    reading = read_npd(path)
+    assert [(r["pmr"], r["academic_year"]) for r in reading.data.to_pylist()] == [
+        ("P1", 2018), ("P2", 2018),
+    ]  # fmt: skip
+    assert reading.quarantined.num_rows == 0 and reading.rows_in == 2

@@ -73,10 +73,10 @@ def ingest_npd(run: IngestRun, path: Path, submission_id: str) -> FileOutcome:
 def _with_provenance(data: pa.Table, submission_id: str, month: dt.date, table: str) -> pa.Table:
     n = data.num_rows
     extra = {
-        "la_code": pa.array([NPD_SOURCE] * n, pa.string()),
-        "return_month": pa.array([month] * n, pa.date32()),
-        "submission_id": pa.array([submission_id] * n, pa.string()),
-        "source_sheet": pa.array([table] * n, pa.string()),
+        "la_code": pa.repeat(pa.scalar(NPD_SOURCE, pa.string()), n),
+        "return_month": pa.repeat(pa.scalar(month, pa.date32()), n),
+        "submission_id": pa.repeat(pa.scalar(submission_id, pa.string()), n),
+        "source_sheet": pa.repeat(pa.scalar(table, pa.string()), n),
     }
     for name, column in extra.items():
         data = data.append_column(name, column)

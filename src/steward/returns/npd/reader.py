@@ -6,19 +6,25 @@ The SRS delivers one CSV per table. Which table a file is comes from its heading
 ``EVERFSM_6`` → FSM; ``upn_pid`` → the PMR lookup. A file that is none of these, or lacks a
 needed column, is refused naming the file and column. Rows that break a rule are returned as
 ``quarantined`` with their reason, never dropped silently.
+
+A national run reads hundreds of these, so columns stay Arrow text (``extract_text``) and each
+rule runs once per distinct value, with the same Python rules as a row-by-row reading.
 """
 
 from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import pandas as pd
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from steward.errors import InputFileError, Location, PolicyViolation
+from steward.returns.npd.extract_text import TextFrame, each, read_text, stripped
 from steward.returns.npd.spec import (
     ABSENCE_MEASURES,
     FSM_FLAGS,
@@ -30,11 +36,16 @@ from steward.returns.npd.spec import (
     year_label,
 )
 from steward.returns.npd.store_tables import NPD_TABLES
+from steward.returns.npd.three_terms import one_row_per_term
 
 _PSEUDONYM = re.compile(r"^[0-9a-f]{32}$")
 _RAW_UPN = re.compile(r"^[A-Z]\d{11}[0-9A-Z]$")
+# A plain count; anything else (decimals, exponents, 16+ digits) is read as pandas would.
+_PLAIN_COUNT = re.compile(r"[+-]?[0-9]{1,15}")
 _TRUE = {"1", "y", "yes", "t", "true"}
 _FALSE = {"0", "n", "no", "f", "false"}
+# What a table's decisions text says, worked out from the rows that were kept.
+_Decisions = Callable[[pa.Table], list[str]]
 
 
 @dataclass
@@ -76,16 +87,8 @@ def is_npd_extract(path: Path) -> bool:
 
 def read_npd(path: Path) -> NpdReading:
     """Read and check one NPD CSV; raises ``InputFileError`` if it cannot be used at all."""
-    try:
-        frame = pd.read_csv(path, dtype=str, keep_default_na=False, encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError, pd.errors.ParserError) as exc:
-        raise InputFileError(
-            what=f"{path.name} cannot be read as a CSV file ({type(exc).__name__})",
-            fix="Export the NPD table again as UTF-8 CSV with one header row.",
-            where=Location(file=path.name),
-        ) from None
-    frame.columns = [str(c).strip() for c in frame.columns]
-    table = npd_table_of(list(frame.columns))
+    frame = read_text(path)
+    table = npd_table_of(frame.names)
     if table is None:
         raise InputFileError(
             what=f"{path.name} is not an NPD absence, FSM or PMR lookup table",
@@ -93,30 +96,17 @@ def read_npd(path: Path) -> NpdReading:
             "(absence), FSMeligible/EVERFSM_6 (FSM) or upn_pid (lookup) columns.",
             where=Location(file=path.name),
         )
-    # Spreadsheet rows: the header is row 1.
-    frame.insert(0, "source_row", range(2, len(frame) + 2))
     reader = {"npd_absence": _absence, "npd_fsm": _fsm, "npd_pmr_lookup": _lookup}[table]
-    good, bad, decisions = reader(frame, path)
-    columns = [c[0] for c in NPD_TABLES[table][0]] + ["source_row"]
+    columns, rows, decisions = reader(frame, path)
     schema = pa.schema(
         [pa.field(c[0], c[1]) for c in NPD_TABLES[table][0]] + [pa.field("source_row", pa.int64())]
     )
-    data = pa.Table.from_pandas(good[columns], schema=schema, preserve_index=False)
-    quarantined = pa.Table.from_pandas(
-        bad[["source_row", "field", "reason"]] if len(bad) else _empty_bad(),
-        schema=pa.schema([("source_row", pa.int64()), ("field", pa.string()),
-                          ("reason", pa.string())]),
-        preserve_index=False,
-    )  # fmt: skip
-    return NpdReading(path, table, data, quarantined, len(frame), decisions)
+    data, quarantined = rows.split(pa.table([columns[f.name] for f in schema], schema=schema))
+    return NpdReading(path, table, data, quarantined, frame.rows, decisions(data))
 
 
-def _empty_bad() -> pd.DataFrame:
-    return pd.DataFrame({"source_row": pd.Series([], dtype="int64"), "field": [], "reason": []})
-
-
-def _column(frame: pd.DataFrame, path: Path, *names: str, required: bool = True) -> str | None:
-    lower = {c.lower(): c for c in frame.columns}
+def _column(frame: TextFrame, path: Path, *names: str, required: bool = True) -> str | None:
+    lower = {c.lower(): c for c in frame.names}
     for name in names:
         if name.lower() in lower:
             return lower[name.lower()]
@@ -129,163 +119,175 @@ def _column(frame: pd.DataFrame, path: Path, *names: str, required: bool = True)
     return None
 
 
+def _is(mask: pa.Array) -> np.ndarray:
+    """A rule's rows as a numpy mask; a null (a value the rule cannot judge) does not fail."""
+    return np.asarray(pc.fill_null(mask, False).to_numpy(zero_copy_only=False), dtype=bool)
+
+
 class _Rows:
     """Collects the reason each bad row is held back (first failing rule wins)."""
 
-    def __init__(self, frame: pd.DataFrame) -> None:
-        self.frame = frame
-        self.reason = pd.Series("", index=frame.index, dtype=object)
-        self.field = pd.Series("", index=frame.index, dtype=object)
+    def __init__(self, frame: TextFrame) -> None:
+        self.source_row = frame.source_row
+        self.rule = np.full(frame.rows, -1, dtype=np.int64)
+        self.rules: list[tuple[str, str]] = []
 
-    def fail(self, mask: pd.Series, column: str, reason: str) -> None:
-        new = mask & (self.reason == "")
-        self.reason[new] = reason
-        self.field[new] = column
+    def fail(self, mask: pa.Array, column: str, reason: str) -> None:
+        self.rule[_is(mask) & (self.rule < 0)] = len(self.rules)
+        self.rules.append((column, reason))
 
-    def split(self, good: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
-        bad_mask = self.reason != ""
-        bad = pd.DataFrame(
-            {
-                "source_row": self.frame["source_row"][bad_mask].astype("int64"),
-                "field": self.field[bad_mask],
-                "reason": self.reason[bad_mask],
-            }
-        )
-        return good[~bad_mask.reindex(good.index, fill_value=False)], bad
+    def split(self, table: pa.Table) -> tuple[pa.Table, pa.Table]:
+        """The rows kept, and the quarantined ones with their field and reason."""
+        bad = self.rule >= 0
+        which = self.rule[bad]
+        fields = np.array([c for c, _ in self.rules], dtype=object)[which]
+        reasons = np.array([r for _, r in self.rules], dtype=object)[which]
+        quarantined = pa.table(
+            {"source_row": self.source_row.filter(pa.array(bad)),
+             "field": pa.array(fields, pa.string()), "reason": pa.array(reasons, pa.string())}
+        )  # fmt: skip
+        return table.filter(pa.array(~bad)), quarantined
 
 
-def _years(frame: pd.DataFrame, path: Path, rows: _Rows, suffix_year: int | None) -> pd.Series:
+def _years(frame: TextFrame, path: Path, rows: _Rows, suffix_year: int | None) -> pa.Array:
     column = _column(frame, path, "AcademicYear", "ACADYR", "Year", required=suffix_year is None)
     if column is None:
-        return pd.Series(suffix_year, index=frame.index, dtype="Int64")
-    years = frame[column].map(academic_year).astype("Int64")
-    rows.fail(years.isna(), column, f"{column} is not an academic year such as 2018/19")
+        return pa.repeat(pa.scalar(suffix_year, pa.int64()), frame.rows)
+    years = frame.derived(column, lambda text: each(text, academic_year, pa.int64()))
+    rows.fail(pc.is_null(years), column, f"{column} is not an academic year such as 2018/19")
     return years
 
 
-def _integers(values: pd.Series) -> pd.Series:
-    text = values.str.strip()
+def _whole_numbers(frame: TextFrame, column: str) -> pa.Array:
+    """Counts: null where blank or not a whole number (read as ``pandas.to_numeric`` reads)."""
+    unusual: list[str] = []
+
+    def plain(text: str) -> int | None:
+        text = text.strip()
+        if not text:
+            return None
+        if _PLAIN_COUNT.fullmatch(text):
+            return int(text)
+        unusual.append(text)
+        return None
+
+    numbers = frame.derived(column, lambda text: each(text, plain, pa.int64()))
+    return _whole_numbers_by_pandas(frame[column]) if unusual else numbers
+
+
+def _whole_numbers_by_pandas(values: pa.Array) -> pa.Array:
+    # Decimals and exponents are rare: pandas decides them, over the column's set of values (and
+    # a missing one), so its choice of number type is the one it makes for the whole column.
+    import pandas as pd
+
+    encoded = pc.dictionary_encode(values)
+    texts = [t.strip() for t in encoded.dictionary.to_pylist()]
+    with_null = values.null_count > 0
+    text = pd.Series([*texts, *([None] if with_null else [])], dtype=object)
     number = pd.to_numeric(text.where(text != ""), errors="coerce")
-    whole = number.where(number.isna() | (number == number.round()))
-    return whole.astype("Int64")
+    whole = number.where(number.isna() | (number == number.round())).astype("Int64")
+    return pa.array(whole.iloc[: len(texts)], pa.int64(), from_pandas=True).take(encoded.indices)
 
 
-def _absence(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _absence(frame: TextFrame, path: Path) -> tuple[dict[str, pa.Array], _Rows, _Decisions]:
     pmr = _column(frame, path, PMR_COLUMN)
     assert pmr is not None
-    renamed, suffix_years = {}, set()
-    for c in frame.columns:
+    renamed, suffix_years = [], set()
+    for c in frame.names:
         base, year = strip_year_suffix(c)
-        renamed[c] = base
+        renamed.append(base)
         if year is not None:
             suffix_years.add(year)
-    frame = frame.rename(columns=renamed)
+    frame = frame.renamed(renamed)
     suffix_year = next(iter(suffix_years)) if len(suffix_years) == 1 else None
     term_col = _column(frame, path, "Term", required=False)
     if term_col is not None:
-        long = frame.assign(term=frame[term_col].str.strip().str.lower())
+        long = frame.assign("term", each(frame[term_col], lambda t: t.strip().lower(), pa.string()))
         layout = "one row per term"
     else:
-        parts = []
-        for term in TERMS:
-            cols = {f"{raw}_{term.capitalize()}": raw for raw, _ in ABSENCE_MEASURES}
-            present = {c: r for c, r in cols.items() if _column(frame, path, c, required=False)}
-            if not present:
-                continue
-            lower = {c.lower(): c for c in frame.columns}
-            part = frame.drop(columns=[lower[c.lower()] for c in present]).assign(term=term)
-            for c, raw in present.items():
-                part[raw] = frame[lower[c.lower()]]
-            # A term the pupil was not on roll for has every measure blank: no row, no error.
-            blank = pd.concat([frame[lower[c.lower()]].str.strip() == "" for c in present],
-                              axis=1).all(axis=1)  # fmt: skip
-            parts.append(part[~blank])
-        if not parts:
-            raise InputFileError(
-                what=f"{path.name} has no SessionsPossible_Autumn/_Spring/_Summer columns",
-                fix="Send the 3-term absence table, or a per-term table with a Term column.",
-                where=Location(file=path.name),
-            )
-        long = pd.concat(parts, ignore_index=True)
+        long = one_row_per_term(frame, path)
         layout = "three terms per row"
-    long = long.reset_index(drop=True)
     rows = _Rows(long)
-    rows.fail(long[pmr].str.strip() == "", pmr, f"{PMR_COLUMN} is empty")
+    pmrs = long.derived(pmr, stripped)
+    rows.fail(pc.equal(pmrs, ""), pmr, f"{PMR_COLUMN} is empty")
     years = _years(long, path, rows, suffix_year)
-    rows.fail(years.isin(list(NO_ABSENCE_YEARS)).fillna(False), "AcademicYear",
+    rows.fail(pc.is_in(years, pa.array(sorted(NO_ABSENCE_YEARS), pa.int64())), "AcademicYear",
               "no absence data was collected for 2019/20 (COVID-19): this row cannot be genuine")  # fmt: skip
-    rows.fail(~long["term"].isin(TERMS), "Term", "Term is not Autumn, Spring or Summer")
-    out = pd.DataFrame({"source_row": long["source_row"], "pmr": long[pmr].str.strip(),
-                        "academic_year": years, "term": long["term"]})  # fmt: skip
+    terms = long["term"]
+    rows.fail(pc.invert(pc.is_in(terms, pa.array(TERMS))), "Term",
+              "Term is not Autumn, Spring or Summer")  # fmt: skip
+    out = {"source_row": long.source_row, "pmr": pmrs, "academic_year": years, "term": terms}
     for raw, name in ABSENCE_MEASURES:
         column = _column(long, path, raw)
         assert column is not None
-        values = _integers(long[column])
-        rows.fail(values.isna(), raw, f"{raw} is not a whole number")
-        rows.fail((values < 0).fillna(False), raw, f"{raw} is negative")
+        values = _whole_numbers(long, column)
+        rows.fail(pc.is_null(values), raw, f"{raw} is not a whole number")
+        rows.fail(pc.less(values, 0), raw, f"{raw} is negative")
         out[name] = values
-    rows.fail((out["overall_absence"] > out["sessions_possible"]).fillna(False), "OverallAbsence",
+    rows.fail(pc.greater(out["overall_absence"], out["sessions_possible"]), "OverallAbsence",
               "more sessions missed than were possible")  # fmt: skip
     rows.fail(
-        (out["overall_absence"] != out["authorised_absence"] + out["unauthorised_absence"]).fillna(
-            False
+        pc.not_equal(
+            out["overall_absence"], pc.add(out["authorised_absence"], out["unauthorised_absence"])
         ),
         "OverallAbsence",
         "OverallAbsence is not AuthorisedAbsence + UnauthorisedAbsence",
     )
-    good, bad = rows.split(out)
-    years_seen = sorted({int(y) for y in good["academic_year"].dropna()})
-    decisions = [f"NPD absence table ({layout}); years "
-                 + (", ".join(year_label(y) for y in years_seen) or "none")]  # fmt: skip
-    return good, bad, decisions
+
+    def decisions(good: pa.Table) -> list[str]:
+        years_seen = sorted(pc.unique(good["academic_year"]).drop_null().to_pylist())
+        return [f"NPD absence table ({layout}); years "
+                + (", ".join(year_label(y) for y in years_seen) or "none")]  # fmt: skip
+
+    return out, rows, decisions
 
 
-def _flags(values: pd.Series) -> pd.Series:
-    text = values.str.strip().str.lower()
-    return pd.Series(
-        [True if v in _TRUE else False if v in _FALSE else None for v in text],
-        index=values.index,
-        dtype="boolean",
-    )
+def _flag(text: str) -> bool | None:
+    value = text.strip().lower()
+    return True if value in _TRUE else False if value in _FALSE else None
 
 
-def _fsm(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _fsm(frame: TextFrame, path: Path) -> tuple[dict[str, pa.Array], _Rows, _Decisions]:
     pmr = _column(frame, path, PMR_COLUMN)
     assert pmr is not None
-    frame = frame.rename(columns={c: strip_year_suffix(c)[0] for c in frame.columns})
+    frame = frame.renamed([strip_year_suffix(c)[0] for c in frame.names])
     rows = _Rows(frame)
-    rows.fail(frame[pmr].str.strip() == "", pmr, f"{PMR_COLUMN} is empty")
+    pmrs = stripped(frame[pmr])
+    rows.fail(pc.equal(pmrs, ""), pmr, f"{PMR_COLUMN} is empty")
     years = _years(frame, path, rows, None)
     term = _column(frame, path, "CensusTerm", "Term", required=False)
-    out = pd.DataFrame({"source_row": frame["source_row"], "pmr": frame[pmr].str.strip(),
-                        "academic_year": years,
-                        "census_term": frame[term].str.strip().str.lower() if term else "spring"})  # fmt: skip
+    census_term = (
+        each(frame[term], lambda t: t.strip().lower(), pa.string())
+        if term
+        else pa.repeat("spring", frame.rows)
+    )
+    out = {"source_row": frame.source_row, "pmr": pmrs, "academic_year": years,
+           "census_term": census_term}  # fmt: skip
     missing = []
     for name, aliases in FSM_FLAGS.items():
         column = _column(frame, path, *aliases, required=False)
         if column is None:
-            out[name] = pd.Series(pd.NA, index=frame.index, dtype="boolean")
+            out[name] = pa.nulls(frame.rows, pa.bool_())
             missing.append(aliases[0])
             continue
-        flags = _flags(frame[column])
-        given = frame[column].str.strip() != ""
-        rows.fail(flags.isna() & given, column, f"{column} is not 1/0 (or Y/N)")
+        flags = each(frame[column], _flag, pa.bool_())
+        given = pc.fill_null(pc.not_equal(stripped(frame[column]), ""), True)
+        rows.fail(pc.and_(pc.is_null(flags), given), column, f"{column} is not 1/0 (or Y/N)")
         out[name] = flags
-    good, bad = rows.split(out)
     decisions = ["NPD school census FSM table"]
     if missing:
         decisions.append(f"columns not in this extract (left empty): {', '.join(missing)}")
-    return good, bad, decisions
+    return out, rows, lambda _good: decisions
 
 
-def _lookup(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame, list[str]]:
+def _lookup(frame: TextFrame, path: Path) -> tuple[dict[str, pa.Array], _Rows, _Decisions]:
     pmr = _column(frame, path, PMR_COLUMN)
     upn = _column(frame, path, "upn_pid")
     assert pmr is not None and upn is not None
-    values = frame[upn].str.strip()
-    raw = values.str.upper().str.match(_RAW_UPN)
+    values = stripped(frame[upn])
+    raw = _is(each(values, lambda v: bool(_RAW_UPN.match(v.upper())), pa.bool_()))
     if raw.any():
-        row = int(frame["source_row"][raw].iloc[0])
+        row = frame.source_row[int(np.argmax(raw))].as_py()
         raise PolicyViolation(
             what=f"{path.name} holds what looks like a raw UPN in upn_pid",
             fix="The lookup must carry the study's pseudonymised UPN (32 hex characters) only; "
@@ -293,12 +295,18 @@ def _lookup(frame: pd.DataFrame, path: Path) -> tuple[pd.DataFrame, pd.DataFrame
             where=Location(file=path.name, row=row, column=upn),
         )
     rows = _Rows(frame)
-    rows.fail(~values.str.match(_PSEUDONYM), upn, "upn_pid is not a study pseudonym (32 hex)")
-    rows.fail(values.duplicated(keep=False), upn, "upn_pid appears more than once in the lookup")
-    pmrs = frame[pmr].str.strip()
-    out = pd.DataFrame({"source_row": frame["source_row"], "pmr": pmrs.where(pmrs != ""),
-                        "upn_pid": values})  # fmt: skip
-    good, bad = rows.split(out)
-    unmatched = int(good["pmr"].isna().sum())
-    return good, bad, [f"PMR lookup: {len(good) - unmatched} pseudonymised UPNs matched by DfE, "
-                       f"{unmatched} without a pupil record"]  # fmt: skip
+    rows.fail(each(values, lambda v: not _PSEUDONYM.match(v), pa.bool_()), upn,
+              "upn_pid is not a study pseudonym (32 hex)")  # fmt: skip
+    encoded = pc.dictionary_encode(values).indices.to_numpy()
+    repeated = np.bincount(encoded)[encoded] > 1
+    rows.fail(pa.array(repeated), upn, "upn_pid appears more than once in the lookup")
+    pmrs = stripped(frame[pmr])
+    pmrs = pc.if_else(pc.equal(pmrs, ""), pa.scalar(None, pa.string()), pmrs)
+    out = {"source_row": frame.source_row, "pmr": pmrs, "upn_pid": values}
+
+    def decisions(good: pa.Table) -> list[str]:
+        unmatched = good["pmr"].null_count
+        return [f"PMR lookup: {good.num_rows - unmatched} pseudonymised UPNs matched by DfE, "
+                f"{unmatched} without a pupil record"]  # fmt: skip
+
+    return out, rows, decisions
