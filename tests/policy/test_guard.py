@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from steward.errors import PolicyViolation
+from steward.policy.findings import RegistryError
 from steward.policy.guard import (
     PIPELINE_STEPS,
     PolicyGate,
@@ -147,6 +148,28 @@ def test_gate_for_workspace_reads_environment_and_policy(tmp_path: Path, variant
     workspace_gate.require(PIPELINE_STEPS["archive"])
     with pytest.raises(PolicyViolation):
         workspace_gate.require(PIPELINE_STEPS["cohort"])
+
+
+def test_gate_parses_an_unchanged_policy_once_and_checks_an_edited_one(
+    tmp_path: Path, variant: Variant
+) -> None:
+    (tmp_path / "steward.toml").write_text('workspace_id = "w1"\nenvironment = "srs_research"\n')
+    npd = "    sources: [dfe_srs]\n    held_in: [srs_research]\n    listed_in_notice: false\n"
+    variant()
+    first, again = gate_for_workspace(tmp_path), gate_for_workspace(tmp_path)
+    assert again.registry is first.registry
+    again.check_can_hold(["dfe_education_extract"])
+    # Edited straight after (same second): the new text is read, parsed and enforced.
+    variant((npd, npd.replace("[srs_research]", "[srs_archive]")))
+    edited = gate_for_workspace(tmp_path)
+    assert edited.registry is not first.registry
+    with pytest.raises(PolicyViolation, match="may not be held in the 'srs_research'"):
+        edited.check_can_hold(["dfe_education_extract"])
+    # A broken policy is refused on every load, never answered from an earlier parse.
+    variant(("covers: [participant_admin]", "covers: [participant_admn]"))
+    for _ in range(2):
+        with pytest.raises(RegistryError):
+            gate_for_workspace(tmp_path)
 
 
 def test_store_may_not_hold_a_category_outside_its_environment() -> None:

@@ -18,7 +18,12 @@ from typing import Literal, ParamSpec, TypeVar
 
 from steward.errors import Location, PolicyViolation
 from steward.policy.findings import suggest
-from steward.policy.loader import UK_COUNTRY_CODES, default_registry, load_registry, registry_path
+from steward.policy.loader import (
+    UK_COUNTRY_CODES,
+    default_registry,
+    load_registry_once,
+    registry_path,
+)
 from steward.policy.model import Recipient, Registry
 
 StepKind = Literal[
@@ -240,8 +245,11 @@ class PolicyGate:
 
 
 def gate_for_workspace(workspace: Path, *, today: dt.date | None = None) -> PolicyGate:
-    """The gate of a workspace: its policy.yaml (or the default) and its declared environment."""
+    """The gate of a workspace: its policy.yaml (or the default) and its declared environment.
+
+    The policy is parsed once per process while the file is unchanged; every check still runs.
+    """
     from steward.config import SETTINGS_FILE, Settings, load_settings
 
     settings = load_settings(workspace) if (workspace / SETTINGS_FILE).is_file() else Settings()
-    return PolicyGate(load_registry(registry_path(workspace)), settings.environment, today)
+    return PolicyGate(load_registry_once(registry_path(workspace)), settings.environment, today)

@@ -48,6 +48,20 @@ def load_registry(path: Path) -> Registry:
     return parse_registry(text, file=str(path))
 
 
+def load_registry_once(path: Path) -> Registry:
+    """``load_registry``, parsed and checked once per process for the same file content.
+
+    A batch checks every file it ingests against the workspace's policy; the file is still read
+    each time, so an edited policy is used (and checked) as soon as it changes.
+    """
+    return _parsed_registry(path.read_text(encoding="utf-8"), str(path))
+
+
+@lru_cache(maxsize=8)
+def _parsed_registry(text: str, file: str) -> Registry:
+    return parse_registry(text, file=file)
+
+
 def parse_registry(text: str, *, file: str = "policy.yaml") -> Registry:
     """Parse registry YAML text; ``file`` is only used to name it in messages."""
     try:
