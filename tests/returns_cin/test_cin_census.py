@@ -187,3 +187,16 @@ def test_kept_tables_have_the_spec_types_even_when_a_column_is_all_missing(
     assert tables["cin_cp_plans"].schema.field("previous_cpp").type == pa.int64()
     assert tables["cin_pre_proceedings"].num_rows == 0
     assert tables["cin_pre_proceedings"].schema.field("fgdm_offered").type == pa.bool_()
+
+
+def test_child_without_identifiers_is_quarantined_not_kept_without_an_id(tmp_path: Path) -> None:
+    path = census(tmp_path, [{"child_id": "C1"}, {"child_id": "C2"}])
+    text = path.read_text(encoding="utf-8")
+    start = text.rindex("<ChildIdentifiers>")
+    end = text.rindex("</ChildIdentifiers>") + len("</ChildIdentifiers>")
+    path.write_text(text[:start] + text[end:], encoding="utf-8")  # the second child's
+    _, batches = read_cin_census(path)
+    batch = next(batches)
+    assert batch.tables["cin_episodes"].column("child_seq").to_pylist() == [1]
+    assert batch.quarantined.column("child_seq").to_pylist() == [2]
+    assert "CIN100" in batch.quarantined.column("reasons")[0].as_py()

@@ -105,6 +105,11 @@ def validate_batch(
         )
         for seq in reused.to_pylist()
     )
+    missing = next(r for r in rules.RULES if r.code == "CIN100")
+    failures.extend(
+        CinFailure(missing.code, missing.message, missing.severity, seq, "/".join(missing.fields))
+        for seq in _unidentified(tables).to_pylist()
+    )
     reasons: dict[int, list[str]] = {}
     for f in failures:
         if f.severity == "blocking":
@@ -124,6 +129,18 @@ def validate_batch(
         }
     )
     return CinValidatedBatch(kept, quarantined, failures, batch.children)
+
+
+def _unidentified(tables: dict[str, pa.Table]) -> pa.Array:
+    """Children with rows but no ``ChildIdentifiers`` at all: no id, so no child to keep the
+    rows under (a missing ``LAchildID`` inside it is rule CIN100's own case)."""
+    seqs = pa.chunked_array(
+        [c for name, t in tables.items() if name != "cin_children" for c in t["child_seq"].chunks],
+        pa.int64(),
+    )
+    found = pc.unique(seqs.combine_chunks())
+    known = tables["cin_children"]["child_seq"].combine_chunks()
+    return found.filter(pc.invert(pc.is_in(found, value_set=known))).sort()
 
 
 def read_cin_census(
