@@ -179,3 +179,16 @@ def test_short_rows_and_repeated_headings_read_as_spreadsheets_do(tmp_path: Path
         ("P1", 2018), ("P2", 2018),
     ]  # fmt: skip
     assert reading.quarantined.num_rows == 0 and reading.rows_in == 2
+
+
+def test_infinite_and_huge_counts_are_quarantined_not_a_crash(tmp_path: Path) -> None:
+    path = write(tmp_path, "absence_3term.csv", WIDE
+                 + "P1,2018/19,140,6,4,10,,,,,,,,\n"
+                 + "P2,2018/19,inf,6,4,10,,,,,,,,\n"
+                 + "P3,2018/19,1e300,6,4,10,,,,,,,,\n")  # fmt: skip
+    reading = read_npd(path)
+    assert [r["pmr"] for r in reading.data.to_pylist()] == ["P1"]
+    assert {(q["source_row"], q["reason"]) for q in reading.quarantined.to_pylist()} >= {
+        (3, "SessionsPossible is not a whole number"),
+        (4, "SessionsPossible is not a whole number"),
+    }

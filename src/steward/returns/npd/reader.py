@@ -175,6 +175,9 @@ def _whole_numbers(frame: TextFrame, column: str) -> pa.Array:
     return _whole_numbers_by_pandas(frame[column]) if unusual else numbers
 
 
+_LARGEST_COUNT = 2**53  # every whole number below it is exact as a float
+
+
 def _whole_numbers_by_pandas(values: pa.Array) -> pa.Array:
     # Decimals and exponents are rare: pandas decides them, over the column's set of values (and
     # a missing one), so its choice of number type is the one it makes for the whole column.
@@ -185,7 +188,9 @@ def _whole_numbers_by_pandas(values: pa.Array) -> pa.Array:
     with_null = values.null_count > 0
     text = pd.Series([*texts, *([None] if with_null else [])], dtype=object)
     number = pd.to_numeric(text.where(text != ""), errors="coerce")
-    whole = number.where(number.isna() | (number == number.round())).astype("Int64")
+    # Infinite and astronomically large numbers are no counts either (and overflow int64).
+    count = (number.abs() < _LARGEST_COUNT) & (number == number.round())
+    whole = number.where(count).astype("Int64")
     return pa.array(whole.iloc[: len(texts)], pa.int64(), from_pandas=True).take(encoded.indices)
 
 
