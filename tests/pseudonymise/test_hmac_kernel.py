@@ -103,14 +103,15 @@ def test_encode_distinct_in_parts(parts: int, monkeypatch: pytest.MonkeyPatch) -
     rng = np.random.default_rng(9)
     raw = [None if i % 17 == 0 else f"C{i}" for i in rng.integers(0, 400, 3_000)] + ["", "ÄØ"]
     values = pa.array(raw, pa.string())
-    indices, dictionary = encode_distinct(values, load_kernel(), parts)
-    words = dictionary.to_pylist()
+    indices, dictionaries = encode_distinct(values, load_kernel(), parts)
+    assert len(dictionaries) == parts
+    words = [w for dictionary in dictionaries for w in dictionary.to_pylist()]
     assert len(words) == len(set(words)) == len({v for v in raw if v is not None})
     assert [None if i < 0 else words[i] for i in indices] == raw
-    _, arrow_dictionary = encode_with_arrow(values)
+    _, [arrow_dictionary] = encode_with_arrow(values)
     assert sorted(words) == sorted(arrow_dictionary.to_pylist())
-    indices, dictionary = encode_distinct(values.slice(1_000, 1_500), load_kernel(), parts)
-    words = dictionary.to_pylist()
+    indices, dictionaries = encode_distinct(values.slice(1_000, 1_500), load_kernel(), parts)
+    words = [w for dictionary in dictionaries for w in dictionary.to_pylist()]
     assert [None if i < 0 else words[i] for i in indices] == raw[1_000:2_500]
 
 

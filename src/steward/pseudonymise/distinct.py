@@ -21,17 +21,21 @@ from steward.pseudonymise.hmac_kernel import NO_VALUE, CompiledKernel
 PARTITION_THRESHOLD = 50_000
 
 
-def encode_with_arrow(values: pa.Array) -> tuple[np.ndarray, pa.Array]:
-    """``(indices, dictionary)``: ``values[r] == dictionary[indices[r]]``, index -1 for nulls."""
+def encode_with_arrow(values: pa.Array) -> tuple[np.ndarray, list[pa.Array]]:
+    """``(indices, [dictionary])``: ``values[r] == dictionary[indices[r]]``, -1 for nulls."""
     encoded = values.dictionary_encode()
     indices = encoded.indices.fill_null(NO_VALUE).to_numpy(zero_copy_only=False)
-    return indices.astype(np.int32, copy=False), encoded.dictionary
+    return indices.astype(np.int32, copy=False), [encoded.dictionary]
 
 
 def encode_distinct(
     values: pa.Array, kernel: CompiledKernel | None, parts: int = 1
-) -> tuple[np.ndarray, pa.Array]:
-    """As :func:`encode_with_arrow`, by the kernel in ``parts`` threads when there is one."""
+) -> tuple[np.ndarray, list[pa.Array]]:
+    """As :func:`encode_with_arrow`, by the kernel in ``parts`` threads when there is one.
+
+    The dictionary comes in parts that share no value; ``indices`` point into them laid end to
+    end. Callers can go on working part by part on their own threads.
+    """
     if kernel is None:
         return encode_with_arrow(values)
     if len(values) < PARTITION_THRESHOLD:
@@ -41,14 +45,16 @@ def encode_distinct(
     valid = pc.is_valid(values).to_numpy(zero_copy_only=False).view(np.uint8)
     indices = np.empty(len(values), dtype=np.int32)
 
-    def encode_part(part: int) -> np.ndarray:
-        return kernel.distinct_in_part(messages, valid, hashes, parts, part, indices)
+    def encode_part(part: int) -> pa.Array:
+        firsts = kernel.distinct_in_part(messages, valid, hashes, parts, part, indices)
+        return values.take(firsts)
 
+    if parts == 1:
+        return indices, [encode_part(0)]
     with ThreadPoolExecutor(parts) as pool:
-        firsts = list(pool.map(encode_part, range(parts)))
-    if parts > 1:
-        # Number each part's values after those of the parts before it.
-        bases = np.cumsum([0] + [len(f) for f in firsts[:-1]], dtype=np.int32)
-        part_of_row = (hashes % np.uint64(parts)).astype(np.intp)
-        indices = np.where(indices == NO_VALUE, NO_VALUE, indices + bases[part_of_row])
-    return indices.astype(np.int32, copy=False), values.take(np.concatenate(firsts))
+        dictionaries = list(pool.map(encode_part, range(parts)))
+    # Number each part's values after those of the parts before it.
+    bases = np.cumsum([0] + [len(d) for d in dictionaries[:-1]], dtype=np.int32)
+    part_of_row = (hashes % np.uint64(parts)).astype(np.intp)
+    indices = np.where(indices == NO_VALUE, NO_VALUE, indices + bases[part_of_row])
+    return indices.astype(np.int32, copy=False), dictionaries

@@ -245,10 +245,20 @@ class HmacKernel:
         compiled.compress(self._inner.ctypes.data, ipad)
         compiled.compress(self._outer.ctypes.data, opad)
 
-    def digests(self, messages: pa.LargeBinaryArray, threads: int = 1) -> np.ndarray:
-        """A ``(len(messages), 32)`` uint8 array of the HMACs of non-null ``messages``."""
+    def digests(
+        self, messages: pa.LargeBinaryArray, threads: int = 1, out: np.ndarray | None = None
+    ) -> np.ndarray:
+        """A ``(len(messages), 32)`` uint8 array of the HMACs of non-null ``messages``
+        (written into ``out`` when given: a C-contiguous array of that shape)."""
         count = len(messages)
-        out = np.empty((count, DIGEST_BYTES), dtype=np.uint8)
+        if out is None:
+            out = np.empty((count, DIGEST_BYTES), dtype=np.uint8)
+        elif (
+            out.shape != (count, DIGEST_BYTES)
+            or out.dtype != np.uint8
+            or not out.flags.c_contiguous
+        ):
+            raise ValueError("out must be a C-contiguous uint8 array of one 32-byte row a message")
         offsets, data = _binary_layout(messages, out)
         call = self.compiled.batch
         inner, outer, target = self._inner.ctypes.data, self._outer.ctypes.data, out.ctypes.data

@@ -35,7 +35,8 @@ import hashlib
 import hmac
 import itertools
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Literal, Protocol
 
 import numpy as np
@@ -189,23 +190,41 @@ class Pseudonymiser:
 
     def digest_distinct(self, distinct: pa.Array) -> pa.StringArray:
         """Pseudonyms of an array of distinct, non-null messages."""
-        return self._pseudonyms(distinct, np.arange(len(distinct), dtype=np.int32))
+        return self._pseudonyms([distinct], np.arange(len(distinct), dtype=np.int32))
 
-    def _pseudonyms(self, distinct: pa.Array, indices: np.ndarray) -> pa.StringArray:
-        """Row ``r``: the pseudonym of message ``distinct[indices[r]]``, null where -1."""
-        distinct = distinct.cast(pa.large_binary())
+    def _pseudonyms(
+        self,
+        parts: list[pa.Array],
+        indices: np.ndarray,
+        to_messages: Callable[[pa.Array], pa.Array] | None = None,
+    ) -> pa.StringArray:
+        """Row ``r``: the pseudonym of distinct value ``indices[r]`` of ``parts`` laid end to
+        end (null where -1); ``to_messages`` turns a part's values into HMAC messages."""
         kernel = self._native()
-        if kernel is not None:
-            digests = kernel.digests(distinct, self.workers)
-            return kernel.compiled.hex_rows(digests, indices, self.workers)
-        if len(distinct) == 0:
-            return pa.nulls(len(indices), pa.string())
-        pseudonyms = _hex_strings(
-            _digest_messages(self._inner, self._outer, distinct), len(distinct)
-        )
-        return pseudonyms.take(pa.array(indices, mask=indices == NO_VALUE))
+        if kernel is None:
+            distinct = pa.concat_arrays(parts) if len(parts) > 1 else parts[0]
+            messages = to_messages(distinct) if to_messages else distinct
+            joined = _digest_messages(self._inner, self._outer, messages.cast(pa.large_binary()))
+            pseudonyms = _hex_strings(joined, len(messages))
+            return pseudonyms.take(pa.array(indices, mask=indices == NO_VALUE))
+        # Each part's messages and HMACs on a thread of their own, into one digest array.
+        digests = np.empty((sum(len(part) for part in parts), 32), dtype=np.uint8)
+        starts = np.cumsum([0] + [len(part) for part in parts]).tolist()
+        threads = self.workers if len(parts) == 1 else 1
 
-    def _encode(self, values: pa.Array) -> tuple[np.ndarray, pa.Array]:
+        def digest_part(number: int) -> None:
+            messages = to_messages(parts[number]) if to_messages else parts[number]
+            out = digests[starts[number] : starts[number + 1]]
+            kernel.digests(messages.cast(pa.large_binary()), threads, out=out)
+
+        if len(parts) == 1:
+            digest_part(0)
+        else:
+            with ThreadPoolExecutor(len(parts)) as pool:
+                list(pool.map(digest_part, range(len(parts))))  # re-raises failures
+        return kernel.compiled.hex_rows(digests, indices, self.workers)
+
+    def _encode(self, values: pa.Array) -> tuple[np.ndarray, list[pa.Array]]:
         kernel = self._native()
         compiled = kernel.compiled if kernel is not None else None
         return encode_distinct(values, compiled, self.workers)
@@ -218,11 +237,11 @@ class Pseudonymiser:
             la_codes = la_codes.combine_chunks()
         if isinstance(la_codes, str):
             # One LA (one submission): encode the ids, build messages for distinct ids only.
-            indices, distinct_ids = self._encode(self._clean_ids(raw_ids))
-            distinct = self.messages(la_codes, distinct_ids)
-        else:
-            indices, distinct = self._encode(self.messages(la_codes, raw_ids))
-        return self._pseudonyms(distinct, indices)
+            la_code = la_codes
+            indices, parts = self._encode(self._clean_ids(raw_ids))
+            return self._pseudonyms(parts, indices, lambda ids: self.messages(la_code, ids))
+        indices, parts = self._encode(self.messages(la_codes, raw_ids))
+        return self._pseudonyms(parts, indices)
 
 
 def pseudonymise(key: bytes, la_codes: pa.Array | str, raw_ids: pa.Array) -> pa.StringArray:
