@@ -1,8 +1,10 @@
-"""Ingest with worker processes gives exactly what ingest in one process gives.
+"""Ingest with worker processes, and keeping files a group per store transaction, gives exactly
+what ingest of one file at a time in one process gives.
 
 The same files go into two workspaces under the same keys, one with ``ingest_workers = 1`` and
-one with 2: the outcomes, the store (every table, sorted, but for load times), the audit trail
-and the quarantine must be the same, bad and refused files included.
+one with 2 (or one file per group and many): the outcomes, the store (every table, sorted, but
+for load times), the audit trail and the quarantine must be the same, bad and refused files
+included. A file refused while its group is kept leaves the rest of the group kept.
 """
 
 from __future__ import annotations
@@ -15,8 +17,11 @@ from typing import Any
 import duckdb
 import pytest
 
+import steward.ingest
 from steward.governance.access import User
 from steward.ingest import IngestSummary, ingest
+from steward.landing import Landing, Quarantine
+from steward.returns.reader import file_sha256
 from steward.study.local_authorities import ENGLISH_LOCAL_AUTHORITIES
 from steward.synth.national import write_national
 from steward.workspace import Workspace, init_workspace
@@ -180,3 +185,51 @@ def test_a_bug_in_a_worker_fails_the_run(
         ingest(ws, [national / FIRST.slug], actor=account(ws))
     # It was raised in a worker: the pool hands back the worker's traceback as the cause.
     assert type(caught.value.__cause__).__name__ == "_RemoteTraceback"
+
+
+def test_group_size_changes_nothing_that_is_kept(
+    tmp_path: Path, tiny_returns: Path, account: Callable[..., User],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:  # fmt: skip
+    runs = []
+    for group_files in (1, 64):
+        monkeypatch.setattr(steward.ingest, "GROUP_FILES", group_files)
+        ws = init_workspace(tmp_path / f"group{group_files}", ingest_workers=1)
+        runs.append((ingest(ws, [tiny_returns], actor=account(ws)), ws))
+    one_by_one, grouped = runs
+    assert len(one_by_one[0].loaded) > 3  # a group of several files was really kept at once
+    assert_same(one_by_one, grouped)
+
+
+def test_an_erased_file_in_a_group_is_refused_and_writes_nothing(
+    tmp_path: Path, national: Path, account: Callable[..., User]
+) -> None:
+    batch = tmp_path / "batch"
+    shutil.copytree(national / FIRST.slug, batch)
+    files = sorted(batch.iterdir())
+    erased = files[len(files) // 2]
+    ws = init_workspace(tmp_path / "ws", ingest_workers=1, study="national")
+    landing = Landing.for_workspace(ws)
+    landing.shred(landing.put(erased).sha256)  # as an erasure leaves it
+
+    summary = ingest(ws, [batch], actor=account(ws))
+    assert [o.path for o in summary.outcomes] == files  # in file order, groups or not
+    refused = summary.outcomes[files.index(erased)]
+    assert refused.status == "failed" and refused.quarantined_file is None
+    assert refused.error is not None and "erased" in refused.error.what
+    others = [o for o in summary.outcomes if o is not refused]
+    assert {o.status for o in others} <= {"loaded", "already_ingested"}
+    assert len(summary.loaded) >= 3
+    con = duckdb.connect(str(ws.store_file), read_only=True)
+    try:
+        kept = {r[0] for r in con.execute("SELECT submission_id FROM submissions").fetchall()}
+    finally:
+        con.close()
+    assert file_sha256(erased) not in kept
+    assert {o.submission_id for o in summary.loaded} <= kept
+    quarantine = Quarantine.for_workspace(ws)
+    for sha in quarantine.list():
+        held = quarantine.read(sha)
+        assert "file_sha256" not in held.column_names or (
+            file_sha256(erased) not in held["file_sha256"].to_pylist()
+        )

@@ -18,10 +18,11 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -41,7 +42,16 @@ from steward.returns.validate import ValidatedReturn
 from steward.study.local_authorities import ENGLISH_LOCAL_AUTHORITIES, LocalAuthority
 from steward.workspace import Workspace
 
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
+
+    from steward.store import SubmissionRecord
+
 SUPPORTED_SUFFIXES = (".xlsx", ".csv", ".xml")
+# Files kept per store transaction: one insert per table and one commit for a group cost far
+# less than one per file; the group stays small enough to hold in memory.
+GROUP_ROWS = 250_000
+GROUP_FILES = 64
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -147,9 +157,10 @@ class IngestRun:
         self.landing = Landing(workspace.landing, master)
         self.quarantine = Quarantine(workspace.quarantine, master)
         self.store = open_store(workspace)
-        # Submissions this run has kept: a file prepared as new can since have been kept only
-        # by this run (the store has one writer), so it is checked here, not with a query.
-        self.kept: set[str] = set()
+        # Submissions this run has admitted to keep, with their LA: a file prepared as new can
+        # since have been kept only by this run (the store has one writer), so it is checked
+        # here, not with a query.
+        self.kept: dict[str, str] = {}
         # Pseudonyms are computed by the store's engine (Spark hashes with its own SHA-256).
         self.hasher = self.store.pseudonymiser(self.pseudonym_key)
         self.audit = workspace_audit_log(workspace)
@@ -214,6 +225,12 @@ class IngestRun:
     def commit(self, path: Path, submission_id: str, attempt: Attempt) -> FileOutcome:
         """Keep one file as ``attempt`` prepared it (``None``: prepare it here if still new);
         raises the ``UserError`` that made it unreadable or refused."""
+        admitted = self.admit(path, submission_id, attempt)
+        return admitted if isinstance(admitted, FileOutcome) else self.keep(admitted)
+
+    def admit(self, path: Path, submission_id: str, attempt: Attempt) -> Prepared | FileOutcome:
+        """The prepared file, checked and ready to keep, or the outcome of a file kept already;
+        raises the ``UserError`` that made it unreadable or refused."""
         prepared_as_new = attempt is not None
         if submission_id in self.kept or (
             not prepared_as_new and self.store.has_submission(submission_id)
@@ -229,27 +246,54 @@ class IngestRun:
             raise attempt
         record = attempt.record
         self.authorise_submission(path, record.la_code, srs_data=attempt.srs_data)
-        return self.keep(attempt)
+        shredded = self.landing.shredded_at(submission_id)
+        if shredded:
+            # Erased on request: keeping its rows or the file (even in quarantine) would undo
+            # the erasure, so it is refused before anything of it is written.
+            raise PolicyViolation(
+                what=f"{path.name} was erased (crypto-shredded at {shredded}); it is not kept again",
+                fix="Ask the DPO: re-using an erased file needs their authorisation and the "
+                "erasure record says why it was erased.",
+                where=Location(file=path.name),
+            )
+        self.kept[submission_id] = record.la_code
+        return attempt
 
     def keep(self, prepared: Prepared) -> FileOutcome:
         """Quarantine, land and load one prepared file (one store transaction), then audit it."""
-        for records in prepared.quarantine:
-            self.quarantine.put(records)
-        self.landing.put(prepared.outcome.path)
-        tables = self.without_erased(prepared.tables)
-        record = prepared.record
-        self.store.load(record, tables)
-        self.kept.add(record.submission_id)
-        if prepared.validated is not None:
-            self.validated.append(prepared.validated)
-        self.record_loaded(
-            record.submission_id, record.la_code, record.return_type, record.return_month,
-            tables, record.quarantined,
-        )  # fmt: skip
-        return prepared.outcome
+        kept = self.keep_all([prepared])[0]
+        if isinstance(kept, UserError):
+            raise kept
+        return kept
+
+    def keep_all(self, group: Sequence[Prepared]) -> list[FileOutcome | UserError]:
+        """Keep admitted files: each quarantined and landed, then all loaded in one store
+        transaction, then audited. A file whose landing is refused is that file's error."""
+        results: list[FileOutcome | UserError] = []
+        loading: list[tuple[Prepared, dict[str, pa.Table]]] = []
+        for prepared in group:
+            try:
+                for records in prepared.quarantine:
+                    self.quarantine.put(records)
+                self.landing.put(prepared.outcome.path)
+            except UserError as exc:
+                self.kept.pop(prepared.record.submission_id, None)
+                results.append(exc)
+                continue
+            loading.append((prepared, self.without_erased(prepared.tables)))
+            results.append(prepared.outcome)
+        self.store.load_all([(p.record, tables) for p, tables in loading])
+        with self.audit.transaction() as session:
+            for prepared, tables in loading:
+                if prepared.validated is not None:
+                    self.validated.append(prepared.validated)
+                self.record_loaded(prepared.record, tables, session)
+        return results
 
     def submitted_la(self, submission_id: str) -> str:
         """The LA of a submission already in the store."""
+        if submission_id in self.kept:
+            return self.kept[submission_id]
         # A SHA-256 in hex, so safe to spell into the SQL (the Spark store takes no parameters).
         if not _SHA256.fullmatch(submission_id):
             raise ValueError("a submission id is the SHA-256 of its file, in hex")
@@ -282,27 +326,26 @@ class IngestRun:
         return kept
 
     def record_loaded(
-        self, submission_id: str, la_code: str, return_type: str, month: dt.date,
-        tables: dict[str, pa.Table], quarantined: int,
-    ) -> None:  # fmt: skip
+        self, record: SubmissionRecord, tables: dict[str, pa.Table], session: Session
+    ) -> None:
         """Audit a loaded submission: its hash, LA, kind and counts, never its content."""
         rows = {name: table.num_rows for name, table in tables.items()}
-        with self.audit.transaction() as session:
-            self.audit.record(
-                self.actor,
-                "pseudonymise",
-                "submission",
-                submission_id,
-                details={"tables": rows, "la_code": la_code},
-                session=session,
-            )
-            self.audit.record(
-                self.actor, "ingest", "submission", submission_id,
-                details={"status": "loaded", "la_code": la_code, "return_type": return_type,
-                         "return_month": month.strftime("%Y-%m"), "rows": sum(rows.values()),
-                         "quarantined": quarantined},
-                session=session,
-            )  # fmt: skip
+        sid, la_code = record.submission_id, record.la_code
+        self.audit.record(
+            self.actor,
+            "pseudonymise",
+            "submission",
+            sid,
+            details={"tables": rows, "la_code": la_code},
+            session=session,
+        )
+        self.audit.record(
+            self.actor, "ingest", "submission", sid,
+            details={"status": "loaded", "la_code": la_code, "return_type": record.return_type,
+                     "return_month": record.return_month.strftime("%Y-%m"),
+                     "rows": sum(rows.values()), "quarantined": record.quarantined},
+            session=session,
+        )  # fmt: skip
 
     def write_quality_report(self) -> Path | None:
         from steward.returns import write_quality_report
@@ -367,36 +410,56 @@ def ingest(
     files = expand_paths(paths)
     run = IngestRun(workspace, actor=actor)
     outcomes: list[FileOutcome] = []
+    group: list[tuple[Path, str, Prepared]] = []  # admitted, kept together when full
+
+    def report(outcome: FileOutcome) -> None:
+        outcomes.append(outcome)
+        if on_file:
+            on_file(outcome)
+
+    def keep_group() -> None:
+        kept = run.keep_all([prepared for _, _, prepared in group])
+        for (path, submission_id, _), result in zip(group, kept, strict=True):
+            if isinstance(result, UserError):
+                result = reported(run, path, submission_id, result)
+            report(result)
+        group.clear()
+
     try:
         with closing(run.attempts(files)) as attempts:
             for path, submission_id, attempt in attempts:
-                outcomes.append(kept_or_reported(run, path, submission_id, attempt))
-                if on_file:
-                    on_file(outcomes[-1])
-        report = run.write_quality_report()
+                try:
+                    admitted = run.admit(path, submission_id, attempt)
+                except UserError as exc:
+                    admitted = reported(run, path, submission_id, exc)
+                if isinstance(admitted, FileOutcome):
+                    keep_group()  # outcomes stay in the batch's file order
+                    report(admitted)
+                    continue
+                group.append((path, submission_id, admitted))
+                rows = sum(t.num_rows for _, _, p in group for t in p.tables.values())
+                if rows >= GROUP_ROWS or len(group) >= GROUP_FILES:
+                    keep_group()
+            keep_group()
+        report_path = run.write_quality_report()
         children, store_rows = run.store_totals()
     finally:
         run.close()
-    return IngestSummary(outcomes, report, children, store_rows)
+    return IngestSummary(outcomes, report_path, children, store_rows)
 
 
-def kept_or_reported(
-    run: IngestRun, path: Path, submission_id: str, attempt: Attempt
-) -> FileOutcome:
-    """Keep one file; an unreadable or refused one is quarantined or refused and audited."""
-    try:
-        return run.commit(path, submission_id, attempt)
-    except UserError as exc:
-        status = "refused" if isinstance(exc, PermissionDenied) else "failed"
-        outcome = FileOutcome(path=path, status=status, error=exc)
-        if status == "failed" and not isinstance(exc, PolicyViolation):
-            # Kept (encrypted) for the evaluator to resolve with the LA; a file refused by policy
-            # or permission is not ours to keep.
-            landed = run.quarantine.put_file(path, f"{type(exc).__name__}: {exc.what}")
-            outcome.quarantined_file = landed.sha256
-        # The refusal is audited by the file's hash and the kind of error, no content.
-        run.audit.record(
-            run.actor, "ingest", "file", submission_id,
-            details={"status": status, "error": type(exc).__name__},
-        )  # fmt: skip
-        return outcome
+def reported(run: IngestRun, path: Path, submission_id: str, exc: UserError) -> FileOutcome:
+    """A file that could not be kept: quarantined whole if unreadable, audited either way."""
+    status = "refused" if isinstance(exc, PermissionDenied) else "failed"
+    outcome = FileOutcome(path=path, status=status, error=exc)
+    if status == "failed" and not isinstance(exc, PolicyViolation):
+        # Kept (encrypted) for the evaluator to resolve with the LA; a file refused by policy
+        # or permission is not ours to keep.
+        landed = run.quarantine.put_file(path, f"{type(exc).__name__}: {exc.what}")
+        outcome.quarantined_file = landed.sha256
+    # The refusal is audited by the file's hash and the kind of error, no content.
+    run.audit.record(
+        run.actor, "ingest", "file", submission_id,
+        details={"status": status, "error": type(exc).__name__},
+    )  # fmt: skip
+    return outcome

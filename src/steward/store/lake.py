@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import uuid
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
@@ -129,6 +130,12 @@ class LakeStore:
         )
         self._stale.update([*prepared, SUBMISSIONS.name])
         return LoadResult(submission.submission_id, loaded=True, rows=rows)
+
+    def load_all(
+        self, submissions: Sequence[tuple[SubmissionRecord, dict[str, pa.Table]]]
+    ) -> list[LoadResult]:
+        """Each submission in turn: every file is its own commit (see the module docstring)."""
+        return [self.load(submission, tables) for submission, tables in submissions]
 
     def flag_subject(
         self, child_pid: str, flag: str, request_id: str, set_at: dt.datetime | None = None

@@ -13,6 +13,8 @@ Guarantees:
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from types import TracebackType
@@ -217,22 +219,43 @@ class ResearchStore:
 
     def load(self, submission: SubmissionRecord, tables: dict[str, pa.Table]) -> LoadResult:
         """Write every table of one submission, and its ledger row, in one transaction."""
-        if self.has_submission(submission.submission_id):
-            return LoadResult(submission.submission_id, loaded=False)
-        prepared = {name: conform(name, data, submission) for name, data in tables.items()}
-        rows = {name: data.num_rows for name, data in prepared.items()}
-        ledger = ledger_row(submission, rows)
+        return self.load_all([(submission, tables)])[0]
+
+    def load_all(
+        self, submissions: Sequence[tuple[SubmissionRecord, dict[str, pa.Table]]]
+    ) -> list[LoadResult]:
+        """Write several submissions in one transaction: each table once, ledger rows last.
+
+        An ingest keeps files a group at a time: one insert per table and one commit for the
+        group cost far less than one per file, and a group is as atomic as a file was.
+        """
+        results: list[LoadResult] = []
+        parts: defaultdict[str, list[pa.Table]] = defaultdict(list)
+        ledgers: list[pa.Table] = []
+        for submission, tables in submissions:
+            sid = submission.submission_id
+            if self.has_submission(sid) or any(r.submission_id == sid for r in results):
+                results.append(LoadResult(sid, loaded=False))
+                continue
+            prepared = {name: conform(name, data, submission) for name, data in tables.items()}
+            rows = {name: data.num_rows for name, data in prepared.items()}
+            for name, data in prepared.items():
+                parts[name].append(data)
+            ledgers.append(ledger_row(submission, rows))
+            results.append(LoadResult(sid, loaded=True, rows=rows))
+        if not ledgers:
+            return results
         self.con.begin()
         try:
-            for name, data in prepared.items():
-                self._insert(STORE_TABLES[name], data)
-            # The ledger row last: it is what marks the submission as loaded.
-            self._insert(SUBMISSIONS, ledger)
+            for name, data in parts.items():
+                self._insert(STORE_TABLES[name], pa.concat_tables(data))
+            # The ledger rows last: they are what mark the submissions as loaded.
+            self._insert(SUBMISSIONS, pa.concat_tables(ledgers))
             self.con.commit()
         except BaseException:
             self.con.rollback()
             raise
-        return LoadResult(submission.submission_id, loaded=True, rows=rows)
+        return results
 
     def _insert(self, table: StoreTable, data: pa.Table) -> None:
         engine.insert_arrow(self.con, table.name, table.column_names, data)
