@@ -50,8 +50,8 @@ if TYPE_CHECKING:
 SUPPORTED_SUFFIXES = (".xlsx", ".csv", ".xml")
 # Files kept per store transaction: one insert per table and one commit for a group cost far
 # less than one per file; the group stays small enough to hold in memory.
-GROUP_ROWS = 250_000
-GROUP_FILES = 64
+GROUP_ROWS = 150_000
+GROUP_FILES = 16
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 

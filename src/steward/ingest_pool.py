@@ -2,9 +2,10 @@
 
 Reading, validating and pseudonymising a file is pure CPU work (the CIN census reader most of
 all), so it runs in a pool of processes; keeping it (landing, quarantine, store, audit) stays in
-the ingesting process, the store's only writer. At most two files per worker are in flight or
-waiting, so memory stays flat however long the batch. A ``UserError`` in a worker comes back as
-that file's error; any other exception is a bug and fails the run.
+the ingesting process, the store's only writer. At most eight files per worker are in flight
+or waiting (enough to keep the workers busy while a group of files is kept), so memory stays
+flat however long the batch. A ``UserError`` in a worker comes back as that file's error;
+any other exception is a bug and fails the run.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from steward.ingest_prepare import Attempt, PrepareContext, Prepared, prepare_fi
 from steward.pseudonymise.pseudonym import Pseudonymiser
 from steward.study.local_authorities import LocalAuthority
 
-IN_FLIGHT_PER_WORKER = 2
+IN_FLIGHT_PER_WORKER = 8
 _CAN_FORK = "fork" in multiprocessing.get_all_start_methods()
 
 
