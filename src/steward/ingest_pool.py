@@ -44,7 +44,8 @@ _context: PrepareContext | None = None
 
 def _start_worker(setup: WorkerSetup) -> None:
     global _context
-    # The worker is already one of the pool's processes: its pseudonymiser forks none of its own.
+    # The pool's processes already fill the cores: each worker's pseudonymiser hashes on one
+    # thread.
     hasher = Pseudonymiser(setup.pseudonym_key, workers=1)
     _context = PrepareContext(
         setup.workspace_root, hasher, setup.local_authorities, setup.submitter
