@@ -147,3 +147,28 @@ def test_sql_agrees_with_the_reference(tmp_path: Path, with_npd: bool) -> None:
                 for row in frame.sort_values(["la_code", "child_pid"]).itertuples(index=False)]  # fmt: skip
 
     assert norm(sql) == norm(ref)
+
+
+def test_extract_pupils_read_from_the_tables_are_those_of_the_current_views(
+    tmp_path: Path,
+) -> None:
+    from steward.linkage.deterministic import _extract_pmrs_sql
+    from steward.store.schema import STORE_TABLES
+
+    # Reading the tables is only right while every NPD key holds the pupil.
+    assert all("pmr" in STORE_TABLES[t].event_key for t in ("npd_absence", "npd_fsm"))
+    row = {"academic_year": 2021, "term": "autumn", "sessions_possible": 140,
+           "authorised_absence": 4, "unauthorised_absence": 2, "overall_absence": 6}  # fmt: skip
+    with ResearchStore(tmp_path / "store.duckdb") as store:
+        for month in (D(2022, 9, 1), D(2023, 9, 1)):  # the later extract supersedes P1's row
+            put(store, "npd_absence", [{"pmr": "P1", **row}, {"pmr": f"P{month.year}", **row}],
+                la_code=NPD_SOURCE, return_type="npd", month=month)  # fmt: skip
+        put(store, "npd_fsm", [{"pmr": "P9", "academic_year": 2021, "fsm_eligible": True}],
+            la_code=NPD_SOURCE, return_type="npd")  # fmt: skip
+        views = store.sql.arrow(
+            'SELECT DISTINCT pmr FROM "npd_absence_current" '
+            'UNION SELECT DISTINCT pmr FROM "npd_fsm_current"'
+        )
+        tables = store.sql.arrow(_extract_pmrs_sql())
+    assert sorted(tables["pmr"].to_pylist()) == sorted(views["pmr"].to_pylist())
+    assert sorted(tables["pmr"].to_pylist()) == ["P1", "P2022", "P2023", "P9"]

@@ -86,6 +86,14 @@ def _base_sql(sources: Sources) -> str:
     return dr_children_sql() if sources == "evaluation_returns" else cin_children_sql()
 
 
+def _extract_pmrs_sql() -> str:
+    """The pupils the NPD extracts hold. Read from the tables, not their current views: a pupil
+    is in a current view exactly when it has a row in the table (the supersede rule keeps one
+    row of every key, and ``pmr`` is part of each NPD key), and ranking tens of millions of
+    absence rows only to drop all but their pupils costs most of a national linkage."""
+    return "SELECT DISTINCT pmr FROM npd_absence UNION SELECT DISTINCT pmr FROM npd_fsm"
+
+
 def linkage_sql(*, with_npd: bool, sources: Sources = "evaluation_returns") -> str:
     """The linkage table's SELECT (DuckDB) over the store's current views.
 
@@ -102,8 +110,7 @@ def linkage_sql(*, with_npd: bool, sources: Sources = "evaluation_returns") -> s
         npd_ctes = f""",
         lookup AS (SELECT upn_pid, min(pmr) AS pmr FROM {_v("npd_pmr_lookup")}
                    WHERE pmr IS NOT NULL GROUP BY upn_pid),
-        extract AS (SELECT DISTINCT pmr FROM {_v("npd_absence")}
-                    UNION SELECT DISTINCT pmr FROM {_v("npd_fsm")})"""
+        extract AS ({_extract_pmrs_sql()})"""
         npd_join = """
             LEFT JOIN lookup AS lu ON lu.upn_pid = ids.upn_pid
             LEFT JOIN lookup AS lf ON lf.upn_pid = ids.former_upn_pid
