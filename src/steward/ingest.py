@@ -331,14 +331,8 @@ class IngestRun:
         """Audit a loaded submission: its hash, LA, kind and counts, never its content."""
         rows = {name: table.num_rows for name, table in tables.items()}
         sid, la_code = record.submission_id, record.la_code
-        self.audit.record(
-            self.actor,
-            "pseudonymise",
-            "submission",
-            sid,
-            details={"tables": rows, "la_code": la_code},
-            session=session,
-        )
+        self.audit.record(self.actor, "pseudonymise", "submission", sid,
+                          details={"tables": rows, "la_code": la_code}, session=session)  # fmt: skip
         self.audit.record(
             self.actor, "ingest", "submission", sid,
             details={"status": "loaded", "la_code": la_code, "return_type": record.return_type,
@@ -411,6 +405,7 @@ def ingest(
     run = IngestRun(workspace, actor=actor)
     outcomes: list[FileOutcome] = []
     group: list[tuple[Path, str, Prepared]] = []  # admitted, kept together when full
+    group_rows = 0
 
     def report(outcome: FileOutcome) -> None:
         outcomes.append(outcome)
@@ -418,12 +413,16 @@ def ingest(
             on_file(outcome)
 
     def keep_group() -> None:
+        nonlocal group_rows
+        if not group:
+            return
         kept = run.keep_all([prepared for _, _, prepared in group])
         for (path, submission_id, _), result in zip(group, kept, strict=True):
             if isinstance(result, UserError):
                 result = reported(run, path, submission_id, result)
             report(result)
         group.clear()
+        group_rows = 0
 
     try:
         with closing(run.attempts(files)) as attempts:
@@ -437,8 +436,8 @@ def ingest(
                     report(admitted)
                     continue
                 group.append((path, submission_id, admitted))
-                rows = sum(t.num_rows for _, _, p in group for t in p.tables.values())
-                if rows >= GROUP_ROWS or len(group) >= GROUP_FILES:
+                group_rows += sum(t.num_rows for t in admitted.tables.values())
+                if group_rows >= GROUP_ROWS or len(group) >= GROUP_FILES:
                     keep_group()
             keep_group()
         report_path = run.write_quality_report()
