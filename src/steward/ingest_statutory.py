@@ -23,7 +23,7 @@ from steward.pseudonymise.statutory import pseudonymise_cin, pseudonymise_ssda90
 from steward.returns.cin_census.validate import read_cin_census
 from steward.returns.detect import normalise_heading, parse_month
 from steward.returns.ssda903.local_sql import query_arrow
-from steward.returns.ssda903.periods import periods_of_care_sql
+from steward.returns.ssda903.periods import periods_of_care, periods_of_care_sql
 from steward.returns.ssda903.reader import read_ssda903
 from steward.returns.ssda903.spec import identify
 from steward.study.local_authorities import LocalAuthority
@@ -171,11 +171,13 @@ def _periods(episodes: pa.Table) -> pa.Table:
     raw_names = {"episode_start_date": "DECOM", "episode_end_date": "DEC",
                  "reason_new_episode": "RNE", "legal_status": "LS"}  # fmt: skip
     renamed = episodes.rename_columns([raw_names.get(c, c) for c in episodes.column_names])
-    periods = query_arrow(periods_of_care_sql("episodes", child='"child_pid"'), episodes=renamed)
-    first = episodes.slice(0, 1)
+    periods = periods_of_care(renamed, child="child_pid")
+    if periods is None:  # episodes the SQL orders its own way (see periods_of_care)
+        sql = periods_of_care_sql("episodes", child='"child_pid"')
+        periods = query_arrow(sql, episodes=renamed)
     n = periods.num_rows
     extra = {
-        c: pa.array([first[c][0].as_py() if first.num_rows else None] * n, first[c].type)
+        c: pa.repeat(episodes[c][0] if episodes.num_rows else pa.scalar(None, episodes[c].type), n)
         for c in ("la_code", "return_month", "submission_id")
     }
     return pa.table(

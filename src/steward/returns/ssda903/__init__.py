@@ -1,1 +1,1 @@
-"""SSDA903 (children looked after) CSV tables: identified by their columns, cleaned in SQL."""
+"""SSDA903 (children looked after) CSV tables: identified by their columns, cleaned in Arrow."""
