@@ -232,6 +232,7 @@ def test_an_erased_file_in_a_group_is_refused_and_writes_nothing(
     finally:
         con.close()
     assert file_sha256(erased) not in kept
+    assert not landing.exists(file_sha256(erased)) and staged_files(ws) == []
     assert {o.submission_id for o in summary.loaded} <= kept
     quarantine = Quarantine.for_workspace(ws)
     for sha in quarantine.list():
@@ -239,3 +240,37 @@ def test_an_erased_file_in_a_group_is_refused_and_writes_nothing(
         assert "file_sha256" not in held.column_names or (
             file_sha256(erased) not in held["file_sha256"].to_pylist()
         )
+
+
+def staged_files(workspace: Workspace) -> list[Path]:
+    return [p for p in workspace.landing.rglob("*") if p.name.startswith(".staged-")]
+
+
+def test_workers_stage_files_the_run_lands_and_sweeps(
+    tmp_path: Path, national: Path, account: Callable[..., User]
+) -> None:
+    ws = init_workspace(tmp_path / "ws", ingest_workers=2, study="national")
+    landing = Landing.for_workspace(ws)
+    # What an interrupted run left staged: removed by the next run, never landed.
+    leftover_file = tmp_path / "leftover.csv"
+    leftover_file.write_bytes(b"child_id\nFICT-0009\n")
+    leftover = landing.stage(leftover_file, file_sha256(leftover_file), "0123abcd")
+    files = sorted((national / FIRST.slug).iterdir())
+    summary = ingest(ws, [national / FIRST.slug], actor=account(ws))
+    assert summary.loaded and not leftover.object_file.exists()
+    assert staged_files(ws) == []
+    assert set(landing.list()) == {file_sha256(p) for p in files}
+    for outcome in summary.loaded:
+        assert outcome.submission_id is not None
+        assert landing.read(outcome.submission_id) == outcome.path.read_bytes()
+    # The first load into the empty store built the child indexes when it closed.
+    con = duckdb.connect(str(ws.store_file), read_only=True)
+    try:
+        indexes = {r[0] for r in con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()}
+    finally:
+        con.close()
+    assert {"ix_cin_children_child_pid", "ix_s903_episodes_child_pid"} <= indexes
+    # Sent again: nothing is prepared or staged, every file is already in the store.
+    again = ingest(ws, [national / FIRST.slug], actor=account(ws))
+    assert {o.status for o in again.outcomes} == {"already_ingested"}
+    assert staged_files(ws) == []

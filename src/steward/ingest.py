@@ -18,7 +18,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Generator, Iterable, Iterator, Sequence
+import secrets
+from collections.abc import Callable, Generator, Iterable, Sequence
 from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -36,6 +37,7 @@ from steward.ingest_prepare import (
     authorise_submission,
     detached_user,
     prepare_file,
+    prepare_submission,
 )
 from steward.returns.reader import file_sha256
 from steward.returns.validate import ValidatedReturn
@@ -50,8 +52,8 @@ if TYPE_CHECKING:
 SUPPORTED_SUFFIXES = (".xlsx", ".csv", ".xml")
 # Files kept per store transaction: one insert per table and one commit for a group cost far
 # less than one per file; the group stays small enough to hold in memory.
-GROUP_ROWS = 150_000
-GROUP_FILES = 16
+GROUP_ROWS = 600_000
+GROUP_FILES = 64
 _SHA256 = re.compile(r"[0-9a-f]{64}")
 
 
@@ -153,10 +155,16 @@ class IngestRun:
         gate.require(PIPELINE_STEPS["pseudonymise"])
         keys = workspace.keys
         self.pseudonym_key = keys.load("pseudonym")
-        master = keys.load("master")
-        self.landing = Landing(workspace.landing, master)
-        self.quarantine = Quarantine(workspace.quarantine, master)
+        self.master_key = keys.load("master")
+        self.landing = Landing(workspace.landing, self.master_key)
+        self.quarantine = Quarantine(workspace.quarantine, self.master_key)
         self.store = open_store(workspace)
+        # The store admits one ingest at a time, so files staged and never placed are an
+        # interrupted run's: removed. This run's own leftovers go when it closes.
+        self.landing.sweep()
+        self.run_tag = secrets.token_hex(8)
+        # A first load into an empty store builds the child indexes once, when it closes.
+        self.indexes_deferred = self.store.defer_child_indexes()
         # Submissions this run has admitted to keep, with their LA: a file prepared as new can
         # since have been kept only by this run (the store has one writer), so it is checked
         # here, not with a query.
@@ -168,11 +176,17 @@ class IngestRun:
         self.validated: list[ValidatedReturn] = []
         self.local_authorities = study_local_authorities(workspace)
         self.context = PrepareContext(
-            workspace.root, self.hasher, self.local_authorities, self.user
-        )
+            workspace.root, self.hasher, self.local_authorities, self.user,
+            self.landing, self.run_tag,
+        )  # fmt: skip
 
     def close(self) -> None:
-        self.store.close()
+        self.landing.sweep(self.run_tag)
+        try:
+            if self.indexes_deferred:
+                self.store.index_children()
+        finally:
+            self.store.close()
 
     def authorise_submission(self, path: Path, la_code: str, *, srs_data: bool = False) -> None:
         """Refuse ``path`` (``PermissionDenied``) unless the user may submit ``la_code``'s data.
@@ -197,30 +211,22 @@ class IngestRun:
         """Each file with its submission id and what preparing it gave, in file order.
 
         With one worker a file is prepared here, just before it is kept; with more, worker
-        processes prepare the next few files while this process keeps the current one.
+        processes prepare the next few files while this process keeps the current one. A file
+        the store held when the run started is not prepared again.
         """
         from steward.ingest_pool import WorkerSetup, prepare_in_workers
 
-        def jobs() -> Iterator[tuple[Path, str, bool]]:
-            for path in files:
-                submission_id = file_sha256(path)
-                yield path, submission_id, not self.store.has_submission(submission_id)
-
+        known = self.store.submission_ids()
         if self.workers == 1:
-            for path, submission_id, to_prepare in jobs():
-                attempt: Attempt = None
-                if to_prepare:
-                    try:
-                        attempt = prepare_file(self.context, path, submission_id)
-                    except UserError as exc:
-                        attempt = exc
-                yield path, submission_id, attempt
+            for path in files:
+                yield path, *prepare_submission(self.context, path, known)
             return
         submitter = None if self.user is None else detached_user(self.user)
         setup = WorkerSetup(
-            self.workspace.root, self.pseudonym_key, self.local_authorities, submitter
-        )
-        yield from prepare_in_workers(setup, jobs(), workers=self.workers)
+            self.workspace.root, self.pseudonym_key, self.local_authorities, submitter,
+            self.workspace.landing, self.master_key, self.run_tag, known,
+        )  # fmt: skip
+        yield from prepare_in_workers(setup, files, workers=self.workers)
 
     def commit(self, path: Path, submission_id: str, attempt: Attempt) -> FileOutcome:
         """Keep one file as ``attempt`` prepared it (``None``: prepare it here if still new);
@@ -275,13 +281,17 @@ class IngestRun:
             try:
                 for records in prepared.quarantine:
                     self.quarantine.put(records)
-                self.landing.put(prepared.outcome.path)
+                if prepared.landed is None:
+                    self.landing.put(prepared.outcome.path)
+                else:
+                    self.landing.place(prepared.landed)
             except UserError as exc:
                 self.kept.pop(prepared.record.submission_id, None)
                 results.append(exc)
                 continue
             loading.append((prepared, self.without_erased(prepared.tables)))
             results.append(prepared.outcome)
+        self.landing.sync()  # every file landed for good before its rows are stored
         self.store.load_all([(p.record, tables) for p, tables in loading])
         with self.audit.transaction() as session:
             for prepared, tables in loading:

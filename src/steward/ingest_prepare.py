@@ -2,8 +2,9 @@
 
 Ingest splits each file's work in two. *Prepare* (here) turns the file into everything the
 store, the quarantine, the audit log and the quality report will get: the store tables (with
-pseudonyms), the quarantined records with their reasons, the outcome and the decisions. It
-touches no store, landing area or log, so it can run in a worker process. *Commit*
+pseudonyms), the quarantined records with their reasons, the outcome and the decisions, and,
+in a run, the file encrypted for the landing area under temporary names (staged). It touches
+no store or log and puts nothing in the landing area, so it can run in a worker process. *Commit*
 (:meth:`steward.ingest.IngestRun.commit`) then writes one prepared file at a time, in the
 batch's order, in the ingesting process.
 
@@ -23,10 +24,13 @@ import pyarrow as pa
 from steward.errors import Location, PermissionDenied, UserError
 from steward.governance.access import Permission, User, authorise
 from steward.pseudonymise.pseudonym import PseudonymHasher
+from steward.returns.reader import file_sha256
 from steward.study.local_authorities import LocalAuthority
 
 if TYPE_CHECKING:
     from steward.ingest import FileOutcome
+    from steward.landing import Landing
+    from steward.landing.objects import StagedObject
     from steward.returns.validate import ValidatedReturn
     from steward.store import SubmissionRecord
 
@@ -39,6 +43,10 @@ class PrepareContext:
     hasher: PseudonymHasher
     local_authorities: tuple[LocalAuthority, ...]
     submitter: User | None  # None: a loader's run with no signed-in user; every file refused
+    # Where a run stages each prepared file, and the run's tag on what it stages (None: the
+    # file is landed when it is kept).
+    landing: Landing | None = None
+    run_tag: str = ""
 
     def authorise(self, path: Path, la_code: str, *, srs_data: bool = False) -> None:
         authorise_submission(self.submitter, path, la_code, srs_data=srs_data)
@@ -54,6 +62,7 @@ class Prepared:
     outcome: FileOutcome
     srs_data: bool = False  # a secure-research-service extract: needs an accreditation
     validated: ValidatedReturn | None = None  # an evaluation return, for the quality report
+    landed: StagedObject | None = None  # the file staged for the landing area, if it was
 
 
 # What became of one file before it is kept: prepared, refused or unreadable (its error), or
@@ -97,6 +106,28 @@ def detached_user(user: User) -> User:
         accreditation_expires=user.accreditation_expires,
         active=user.active,
     )
+
+
+def prepare_submission(
+    context: PrepareContext, path: Path, known: frozenset[str]
+) -> tuple[str, Attempt]:
+    """The file's submission id (its SHA-256) and what preparing it gave: ``None`` when the
+    store held it at the start of the run (``known``), else the file prepared (and staged for
+    the landing area when ``context`` has one), or its error."""
+    submission_id = file_sha256(path)
+    if submission_id in known:
+        return submission_id, None
+    try:
+        prepared = prepare_file(context, path, submission_id)
+        landing = context.landing
+        # Not staged when landed already, or erased (an erased file is never written again).
+        if landing is not None and not (
+            landing.exists(submission_id) or landing.shredded_at(submission_id)
+        ):
+            prepared.landed = landing.stage(path, submission_id, context.run_tag)
+    except UserError as exc:
+        return submission_id, exc
+    return submission_id, prepared
 
 
 def prepare_file(context: PrepareContext, path: Path, submission_id: str) -> Prepared:

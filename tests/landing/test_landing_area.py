@@ -240,3 +240,56 @@ def test_workspace_landing_and_quarantine(tmp_path: Path) -> None:
             assert (
                 master not in path.read_bytes() and master.hex().encode() not in path.read_bytes()
             )
+
+
+def test_a_staged_file_is_unseen_until_placed(landing: Landing, tmp_path: Path) -> None:
+    path = submitted(tmp_path)
+    sha = hashlib.sha256(RETURN).hexdigest()
+    staged = landing.stage(path, sha, "run1")
+    # Encrypted and written, but under temporary names: not landed yet.
+    assert not landing.exists(sha) and landing.list() == []
+    assert b"FICT-0001" not in staged.object_file.read_bytes()
+    placed = landing.place(staged)
+    landing.sync()
+    assert not placed.already_present and landing.read(sha) == RETURN
+    assert not staged.key_file.exists() and not staged.object_file.exists()
+    # Staged again once landed: placing it is a no-op that tidies the staged files away.
+    again = landing.stage(path, sha, "run2")
+    assert landing.place(again).already_present
+    assert not again.key_file.exists() and not again.object_file.exists()
+
+
+def test_sweep_removes_what_a_run_staged_and_never_placed(
+    landing: Landing, tmp_path: Path
+) -> None:
+    mine = landing.stage(submitted(tmp_path), hashlib.sha256(RETURN).hexdigest(), "aaaa")
+    other_data = b"child_id\nFICT-0003\n"
+    other = landing.stage(
+        submitted(tmp_path, other_data, "other.csv"), hashlib.sha256(other_data).hexdigest(), "bbbb"
+    )
+    assert landing.sweep("aaaa") == 2
+    assert not mine.key_file.exists() and not mine.object_file.exists()
+    assert other.key_file.exists() and other.object_file.exists()
+    assert landing.sweep() == 2  # every run's leftovers
+    assert not any(p.name.startswith(".staged-") for p in landing.folder.rglob("*"))
+
+
+def test_a_staged_erased_file_is_refused_and_removed(landing: Landing, tmp_path: Path) -> None:
+    path = submitted(tmp_path)
+    sha = landing.put(path).sha256
+    landing.shred(sha)
+    staged = landing.stage(path, sha, "run1")
+    with pytest.raises(EncryptedObjectError, match="crypto-shredded"):
+        landing.place(staged)
+    assert not landing.exists(sha)
+    assert not staged.key_file.exists() and not staged.object_file.exists()
+
+
+def test_a_file_that_is_not_what_was_hashed_is_not_staged(
+    landing: Landing, tmp_path: Path
+) -> None:
+    path = submitted(tmp_path)
+    other = hashlib.sha256(b"what the file held when it was hashed").hexdigest()
+    with pytest.raises(EncryptedObjectError, match="changed while it was being landed"):
+        landing.stage(path, other, "run1")
+    assert not any(p.name.startswith(".staged-") for p in landing.folder.rglob("*"))

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from steward.errors import InputFileError, Location
-from steward.landing.objects import EncryptedObjectStore, LandedObject
+from steward.landing.objects import EncryptedObjectStore, LandedObject, StagedObject
 from steward.pseudonymise.keys import MASTER_KEY
 
 if TYPE_CHECKING:
@@ -42,6 +42,22 @@ class Landing:
                 where=Location(file=str(path)),
             )
         return self._store.put_file(path, reland_shredded=reland_shredded)
+
+    def stage(self, path: Path, sha: str, tag: str) -> StagedObject:
+        """Encrypt the file (SHA-256 ``sha``) beside the landing area, for :meth:`place` later;
+        ``tag`` marks the ingest run, whose leftovers :meth:`sweep` removes."""
+        return self._store.stage_file(Path(path), sha, tag)
+
+    def place(self, staged: StagedObject) -> LandedObject:
+        """Land a staged file (a no-op if already landed); durable once :meth:`sync` returns."""
+        return self._store.place(staged)
+
+    def sync(self) -> None:
+        self._store.sync()
+
+    def sweep(self, tag: str = "") -> int:
+        """Remove staged files never placed: of run ``tag``, or all (no run may be staging)."""
+        return self._store.sweep(tag)
 
     def read(self, sha: str) -> bytes:
         """The verified bytes of landed file ``sha``."""

@@ -20,7 +20,9 @@ So a flipped byte, a reordered, dropped or appended chunk, or a swapped header a
 decrypt. Chunking keeps memory flat for large files. After decryption the plaintext's SHA-256 is
 checked against the object's name.
 
-All writes are atomic (temp file in the same folder, fsync, ``os.replace``).
+All writes are atomic (temp file in the same folder, fsync, ``os.replace``). A file can also be
+*staged*: encrypted and written, fsynced, under temporary names beside its final place (by an
+ingest worker), then put in place by renaming (``place``) or removed (``discard``, ``sweep``).
 """
 
 from __future__ import annotations
@@ -74,18 +76,38 @@ def _check_sha(sha: str) -> str:
     return sha
 
 
-def _atomic_write(path: Path, chunks: Iterator[bytes]) -> None:
-    """Write ``chunks`` to ``path`` via a temp file and rename; no partial file is ever seen."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+@dataclass(frozen=True)
+class StagedObject:
+    """An object encrypted beside its final place under temporary names, not yet readable."""
+
+    sha256: str
+    size: int
+    key_file: Path  # the wrapped data key
+    object_file: Path  # the ciphertext
+
+
+def _durable_temp(folder: Path, prefix: str, chunks: Iterator[bytes]) -> Path:
+    """``chunks`` written and fsynced to a new temp file in ``folder``; nothing left on failure."""
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=prefix, suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as fh:
             for chunk in chunks:
                 fh.write(chunk)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
+        raise
+    return Path(tmp)
+
+
+def _atomic_write(path: Path, chunks: Iterator[bytes]) -> None:
+    """Write ``chunks`` to ``path`` via a temp file and rename; no partial file is ever seen."""
+    tmp = _durable_temp(path.parent, f".{path.name}.", chunks)
+    try:
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
         raise
     _fsync_dir(path.parent)
 
@@ -282,16 +304,20 @@ class EncryptedObjectStore:
 
         return self._put(digest.hexdigest(), size, chunks, reland_shredded)
 
-    def _put(self, sha: str, size: int, chunks: _Chunks, reland_shredded: bool) -> LandedObject:
-        if self.exists(sha):
-            return LandedObject(sha, size, already_present=True)
+    def _refuse_shredded(self, sha: str) -> None:
         shredded = self.shredded_at(sha)
-        if shredded and not reland_shredded:
+        if shredded:
             raise EncryptedObjectError(
                 what=f"this file (SHA-256 {sha[:12]}…) was crypto-shredded at {shredded}",
                 fix="It was erased on purpose. Land it again only if that is authorised, with "
                 "reland_shredded=True.",
             )
+
+    def _put(self, sha: str, size: int, chunks: _Chunks, reland_shredded: bool) -> LandedObject:
+        if self.exists(sha):
+            return LandedObject(sha, size, already_present=True)
+        if not reland_shredded:
+            self._refuse_shredded(sha)
         data_key = secrets.token_bytes(32)
         # Key first: an object without a key would be unreadable; a key without an object is
         # harmless and is replaced here on the next attempt.
@@ -299,6 +325,66 @@ class EncryptedObjectStore:
         _atomic_write(self._object_path(sha), self._seal(sha, data_key, size, chunks()))
         self._tombstone(sha).unlink(missing_ok=True)
         return LandedObject(sha, size, already_present=False)
+
+    # -- staging ---------------------------------------------------------------------------
+    def stage_file(self, path: Path, sha: str, tag: str) -> StagedObject:
+        """Encrypt the file at ``path`` (SHA-256 ``sha``) under temporary names marked ``tag``.
+
+        Only the key's and the ciphertext's temp files are written (and fsynced), so this can
+        run in another process than the one that decides to keep the file.
+        """
+        _check_sha(sha)
+        size = path.stat().st_size
+        data_key = secrets.token_bytes(32)
+        prefix = f".staged-{tag}-{sha}."
+        key_file = _durable_temp(self.keyring, prefix, iter([self._wrap(sha, data_key)]))
+        try:
+            with path.open("rb") as fh:
+                sealed = self._seal(sha, data_key, size, _read_chunks(fh, self.chunk_bytes))
+                object_file = _durable_temp(self.objects, prefix, sealed)
+        except BaseException:
+            key_file.unlink(missing_ok=True)
+            raise
+        return StagedObject(sha, size, key_file, object_file)
+
+    def place(self, staged: StagedObject) -> LandedObject:
+        """Put a staged object in place (key first); call :meth:`sync` before relying on it.
+
+        A no-op, removing the staged files, when the object is already stored; refused when it
+        was crypto-shredded.
+        """
+        sha = staged.sha256
+        if self.exists(sha):
+            self.discard(staged)
+            return LandedObject(sha, staged.size, already_present=True)
+        try:
+            self._refuse_shredded(sha)
+        except EncryptedObjectError:
+            self.discard(staged)
+            raise
+        os.replace(staged.key_file, self._key_path(sha))
+        os.replace(staged.object_file, self._object_path(sha))
+        return LandedObject(sha, staged.size, already_present=False)
+
+    def sync(self) -> None:
+        """Make the objects put in place since the last sync durable (one fsync per folder)."""
+        _fsync_dir(self.keyring)
+        _fsync_dir(self.objects)
+
+    @staticmethod
+    def discard(staged: StagedObject) -> None:
+        staged.key_file.unlink(missing_ok=True)
+        staged.object_file.unlink(missing_ok=True)
+
+    def sweep(self, tag: str = "") -> int:
+        """Remove staged files left over (of ``tag``, or of every tag); how many were removed."""
+        pattern = f".staged-{tag}-*.tmp" if tag else ".staged-*.tmp"
+        gone = 0
+        for folder in (self.keyring, self.objects):
+            for leftover in folder.glob(pattern):
+                leftover.unlink(missing_ok=True)
+                gone += 1
+        return gone
 
     def read(self, sha: str) -> bytes:
         """The plaintext of object ``sha`` (verified)."""

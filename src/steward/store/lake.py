@@ -117,6 +117,17 @@ class LakeStore:
     def has_submission(self, submission_id: str) -> bool:
         return self._file(SUBMISSIONS.name, submission_id).exists()
 
+    def defer_child_indexes(self) -> bool:
+        """Spark scans in parallel and keeps no indexes: nothing to defer."""
+        return False
+
+    def index_children(self) -> None:
+        """No indexes (see :meth:`defer_child_indexes`)."""
+
+    def submission_ids(self) -> frozenset[str]:
+        """Every submission in the store (its ledger files' names)."""
+        return frozenset(p.stem for p in (self.root / SUBMISSIONS.name).glob("*.parquet"))
+
     def load(self, submission: SubmissionRecord, tables: dict[str, pa.Table]) -> LoadResult:
         """Write every table of one submission, then its ledger row (see the module docstring)."""
         if self.has_submission(submission.submission_id):

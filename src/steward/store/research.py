@@ -167,9 +167,24 @@ class ResearchStore:
         )
         for statement in all_ddl(engine.DIALECT):
             self.con.execute(statement)
+        self.index_children()
+
+    def index_children(self) -> None:
+        """The ``child_pid`` index of every table with children (those missing are built)."""
         for table in STORE_TABLES.values():
             if table.has_children:
                 self.con.execute(engine.child_index_sql(table.name))
+
+    def defer_child_indexes(self) -> bool:
+        """Drop the ``child_pid`` indexes if the store holds no submission yet, for a first load
+        to build them once at the end (:meth:`index_children`) rather than row by row; whether
+        they were dropped. A store with data keeps them: rebuilding would cost more."""
+        if self.con.execute("SELECT 1 FROM submissions LIMIT 1").fetchall():
+            return False
+        for table in STORE_TABLES.values():
+            if table.has_children:
+                self.con.execute(engine.drop_child_index_sql(table.name))
+        return True
 
     @classmethod
     def open(cls, workspace: Workspace) -> ResearchStore:
@@ -217,6 +232,11 @@ class ResearchStore:
         ).fetchall()
         return bool(found)
 
+    def submission_ids(self) -> frozenset[str]:
+        """Every submission in the store."""
+        found = self.con.execute("SELECT submission_id FROM submissions").fetchall()
+        return frozenset(sid for (sid,) in found)
+
     def load(self, submission: SubmissionRecord, tables: dict[str, pa.Table]) -> LoadResult:
         """Write every table of one submission, and its ledger row, in one transaction."""
         return self.load_all([(submission, tables)])[0]
@@ -232,11 +252,14 @@ class ResearchStore:
         results: list[LoadResult] = []
         parts: defaultdict[str, list[pa.Table]] = defaultdict(list)
         ledgers: list[pa.Table] = []
+        # One lookup for the group; each submission then counts as seen once it is taken.
+        seen = set(self._stored([s.submission_id for s, _ in submissions]))
         for submission, tables in submissions:
             sid = submission.submission_id
-            if self.has_submission(sid) or any(r.submission_id == sid for r in results):
+            if sid in seen:
                 results.append(LoadResult(sid, loaded=False))
                 continue
+            seen.add(sid)
             prepared = {name: conform(name, data, submission) for name, data in tables.items()}
             rows = {name: data.num_rows for name, data in prepared.items()}
             for name, data in prepared.items():
@@ -256,6 +279,16 @@ class ResearchStore:
             self.con.rollback()
             raise
         return results
+
+    def _stored(self, submission_ids: list[str]) -> list[str]:
+        """Those of ``submission_ids`` already in the store."""
+        if not submission_ids:
+            return []
+        found = self.con.execute(
+            "SELECT submission_id FROM submissions WHERE list_contains(?, submission_id)",
+            [submission_ids],
+        ).fetchall()
+        return [sid for (sid,) in found]
 
     def _insert(self, table: StoreTable, data: pa.Table) -> None:
         engine.insert_arrow(self.con, table.name, table.column_names, data)

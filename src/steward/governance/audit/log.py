@@ -18,6 +18,7 @@ from steward.governance.audit.guard import check_entry
 from steward.governance.audit.models import AuditEntry, AuditHead
 
 HEAD_ID = 1
+_HELD_HEAD = "steward.audit.held_head"  # session.info: (transaction, head row it has locked)
 _FIELD_LIMITS = {"actor": 120, "object_type": 60, "object_id": 200}
 
 
@@ -116,8 +117,18 @@ def append(
     pseudonyms: list[str],
     details: dict[str, Any],
 ) -> RecordedEntry:
-    """Add a checked entry after the current head, in ``session``'s transaction."""
-    head = lock_head(session)
+    """Add a checked entry after the current head, in ``session``'s transaction.
+
+    The head is locked and read once per transaction: later entries of the same transaction
+    follow the head this one's entries have moved, which no other writer can touch meanwhile.
+    """
+    transaction = session.get_transaction()
+    held = session.info.get(_HELD_HEAD)
+    if held is not None and held[0] is transaction:
+        head = held[1]
+    else:
+        head = lock_head(session)
+        session.info[_HELD_HEAD] = (transaction, head)
     # Read after the lock, so the time order matches the chain order.
     at = dt.datetime.now(dt.UTC)
     seq = head.seq + 1
