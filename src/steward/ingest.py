@@ -163,8 +163,6 @@ class IngestRun:
         # interrupted run's: removed. This run's own leftovers go when it closes.
         self.landing.sweep()
         self.run_tag = secrets.token_hex(8)
-        # A first load into an empty store builds the child indexes once, when it closes.
-        self.indexes_deferred = self.store.defer_child_indexes()
         # Submissions this run has admitted to keep, with their LA: a file prepared as new can
         # since have been kept only by this run (the store has one writer), so it is checked
         # here, not with a query.
@@ -182,11 +180,7 @@ class IngestRun:
 
     def close(self) -> None:
         self.landing.sweep(self.run_tag)
-        try:
-            if self.indexes_deferred:
-                self.store.index_children()
-        finally:
-            self.store.close()
+        self.store.close()
 
     def authorise_submission(self, path: Path, la_code: str, *, srs_data: bool = False) -> None:
         """Refuse ``path`` (``PermissionDenied``) unless the user may submit ``la_code``'s data.

@@ -71,29 +71,6 @@ def test_group_load_takes_each_new_submission_once(tmp_path: Path) -> None:
         assert store.history("dr2_referrals").num_rows == 240
 
 
-def child_indexes(store: ResearchStore) -> set[str]:
-    found = store.con.execute("SELECT index_name FROM duckdb_indexes()").fetchall()
-    return {name for (name,) in found if name.endswith("_child_pid")}
-
-
-def test_child_indexes_deferred_only_for_an_empty_store(tmp_path: Path) -> None:
-    sid = submission_id("one")
-    with ResearchStore(tmp_path / "r.duckdb") as store:
-        every = child_indexes(store)
-        assert "ix_dr2_referrals_child_pid" in every
-        assert store.defer_child_indexes() and child_indexes(store) == set()
-        store.load(record(sid), pseudonymised_submission(KEY, LA, MONTH, sid))
-        store.index_children()  # built once, over what was loaded
-        assert child_indexes(store) == every
-        # With data in it, the indexes stay: rebuilding them for every batch would cost more.
-        assert not store.defer_child_indexes() and child_indexes(store) == every
-    # An interrupted first load left them dropped: opening the store builds them.
-    with ResearchStore(tmp_path / "r2.duckdb") as store:
-        store.defer_child_indexes()
-    with ResearchStore(tmp_path / "r2.duckdb") as store:
-        assert child_indexes(store) == every
-
-
 def test_raw_identifiers_refused_before_writing(tmp_path: Path) -> None:
     sid = submission_id("raw")
     raw = raw_table(DR2_REFERRALS, LA, MONTH, sid, 5, 5)

@@ -81,10 +81,6 @@ def child_index_sql(table: str) -> str:
     return f'CREATE INDEX IF NOT EXISTS "ix_{table}_child_pid" ON "{table}" ("child_pid")'
 
 
-def drop_child_index_sql(table: str) -> str:
-    return f'DROP INDEX IF EXISTS "ix_{table}_child_pid"'
-
-
 class DuckDbSql:
     """:class:`steward.store.sql.SqlEngine` over a DuckDB connection (the research store's)."""
 

@@ -117,13 +117,6 @@ class LakeStore:
     def has_submission(self, submission_id: str) -> bool:
         return self._file(SUBMISSIONS.name, submission_id).exists()
 
-    def defer_child_indexes(self) -> bool:
-        """Spark scans in parallel and keeps no indexes: nothing to defer."""
-        return False
-
-    def index_children(self) -> None:
-        """No indexes (see :meth:`defer_child_indexes`)."""
-
     def submission_ids(self) -> frozenset[str]:
         """Every submission in the store (its ledger files' names)."""
         return frozenset(p.stem for p in (self.root / SUBMISSIONS.name).glob("*.parquet"))

@@ -167,24 +167,9 @@ class ResearchStore:
         )
         for statement in all_ddl(engine.DIALECT):
             self.con.execute(statement)
-        self.index_children()
-
-    def index_children(self) -> None:
-        """The ``child_pid`` index of every table with children (those missing are built)."""
         for table in STORE_TABLES.values():
             if table.has_children:
                 self.con.execute(engine.child_index_sql(table.name))
-
-    def defer_child_indexes(self) -> bool:
-        """Drop the ``child_pid`` indexes if the store holds no submission yet, for a first load
-        to build them once at the end (:meth:`index_children`) rather than row by row; whether
-        they were dropped. A store with data keeps them: rebuilding would cost more."""
-        if self.con.execute("SELECT 1 FROM submissions LIMIT 1").fetchall():
-            return False
-        for table in STORE_TABLES.values():
-            if table.has_children:
-                self.con.execute(engine.drop_child_index_sql(table.name))
-        return True
 
     @classmethod
     def open(cls, workspace: Workspace) -> ResearchStore:
