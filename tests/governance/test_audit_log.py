@@ -7,8 +7,9 @@ import hashlib
 import itertools
 
 import pytest
-from sqlalchemy import Engine, delete, select, update
+from sqlalchemy import Engine, delete, event, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from steward.errors import PolicyViolation
 from steward.governance.audit import (
@@ -78,6 +79,36 @@ def test_record_in_joins_the_callers_transaction(engine: Engine) -> None:
     with session_scope(engine) as session:
         entries = last_entries(session, 10)
         assert [(e.seq, e.object_id) for e in entries] == [(1, "RR-2")]
+        assert verify(session).ok
+
+
+def test_one_transactions_entries_chain_and_the_next_reads_the_head_again(engine: Engine) -> None:
+    log = AuditLog(engine)
+    head_locks: list[str] = []
+
+    def count_head_locks(conn, cursor, statement: str, *args: object) -> None:  # type: ignore[no-untyped-def]
+        # SQLite takes the lock with a no-op update of the head, PostgreSQL with FOR UPDATE.
+        if "audit_head" in statement and (
+            "FOR UPDATE" in statement or "seq=audit_head.seq" in statement
+        ):
+            head_locks.append(statement)
+
+    event.listen(engine, "before_cursor_execute", count_head_locks)
+    with Session(bind=engine) as session:
+        with session.begin():
+            for i in range(3):
+                log.record("loader", AuditAction.INGEST, "submission", f"t1-{i}", session=session)
+        # Another writer appends between this session's transactions.
+        log.record("dpo1", AuditAction.DELETION, "request", "RR-1")
+        with session.begin():
+            log.record("loader", AuditAction.INGEST, "submission", "t2", session=session)
+    event.remove(engine, "before_cursor_execute", count_head_locks)
+    assert len(head_locks) == 3  # once per transaction, not once per entry
+    with session_scope(engine) as session:
+        entries = last_entries(session, 10)
+        assert [(e.seq, e.object_id) for e in entries] == [
+            (1, "t1-0"), (2, "t1-1"), (3, "t1-2"), (4, "RR-1"), (5, "t2")
+        ]  # fmt: skip
         assert verify(session).ok
 
 

@@ -159,7 +159,6 @@ def append(
     )
     recorded = RecordedEntry(seq=seq, entry_hash=digest, prev_hash=head.entry_hash, at=at)
     head.seq, head.entry_hash = seq, digest
-    session.flush()
     return recorded
 
 
