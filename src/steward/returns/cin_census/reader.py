@@ -21,7 +21,7 @@ from lxml import etree
 from steward.errors import InputFileError, Location
 from steward.returns.cin_census.columns import BatchRows, Finding, KeyedFinding
 from steward.returns.cin_census.spec import INTRODUCED, WITHDRAWN
-from steward.returns.cin_census.xsd import child_errors, child_schema
+from steward.returns.cin_census.xsd import child_schema, declared_elements, last_errors
 
 __all__ = ["CinBatch", "CinHeader", "Finding", "iter_batches", "read_header"]
 
@@ -145,18 +145,32 @@ class _ChildWriter:
             for name, withdrawn in WITHDRAWN.items()
             if year >= withdrawn
         ]
+        self.out_of_year_names = tuple(name for name, _ in self.out_of_year)
+        # A child the schema accepts holds only elements the schema declares, so it needs
+        # searching only for the out-of-year names that the schema declares itself.
+        declared = declared_elements(year) if validate_xsd else None
+        self.names_if_valid = (
+            self.out_of_year_names
+            if declared is None
+            else tuple(name for name in self.out_of_year_names if name in declared)
+        )
         self.rows = BatchRows()
         self.findings: list[KeyedFinding] = []
 
     def write(self, child: etree._Element, seq: int) -> None:
         findings = self.findings
-        if self.schema is not None:
-            for message in child_errors(self.schema, child):
+        names = self.names_if_valid
+        if self.schema is not None and not self.schema.validate(child):
+            names = self.out_of_year_names
+            for message in last_errors(self.schema):
                 findings.append(((seq, 0), Finding(seq, "XSD", message)))
-        for name, when in self.out_of_year:
-            if next(child.iter(name), None) is not None:
-                message = f"{name} appears in a {self.header.label} return; it {when}"
-                findings.append(((seq, 0), Finding(seq, name, message)))
+        if names:
+            # One walk of the child for all the names (plain names match no-namespace tags).
+            found = {elem.tag for elem in child.iter(*names)}
+            for name, when in self.out_of_year:
+                if name in found:
+                    message = f"{name} appears in a {self.header.label} return; it {when}"
+                    findings.append(((seq, 0), Finding(seq, name, message)))
         self.rows.add(child, seq)
 
     def batch(self) -> CinBatch:
