@@ -1,10 +1,10 @@
 """The ingest service: submitted files → landing → read and validate → pseudonymise → store.
 
-One file at a time, each in its own store transaction, so a bad file never stops the batch and
-never leaves anything half-written. Each file is first *prepared* (read, validated and
-pseudonymised, nothing written: :mod:`steward.ingest_prepare`), by worker processes when
-``ingest_workers`` > 1 (:mod:`steward.ingest_pool`), then *committed* here, in file order: the
-store has one writer. Raw identifiers exist only between reading a return and
+Files are kept a group at a time, each group in one store transaction, so a bad file never
+stops the batch and nothing is ever left half-written. Each file is first *prepared* (hashed,
+read, validated, pseudonymised and staged for the landing area, nothing kept:
+:mod:`steward.ingest_prepare`), by worker processes when ``ingest_workers`` > 1
+(:mod:`steward.ingest_pool`), then *kept* here, in file order: the store has one writer. Raw identifiers exist only between reading a return and
 pseudonymising it; what reaches the store, the quarantine and the reports carries pseudonyms,
 row references and counts only.
 
