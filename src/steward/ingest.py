@@ -4,9 +4,9 @@ Files are kept a group at a time, each group in one store transaction, so a bad 
 stops the batch and nothing is ever left half-written. Each file is first *prepared* (hashed,
 read, validated, pseudonymised and staged for the landing area, nothing kept:
 :mod:`steward.ingest_prepare`), by worker processes when ``ingest_workers`` > 1
-(:mod:`steward.ingest_pool`), then *kept* here, in file order: the store has one writer. Raw identifiers exist only between reading a return and
-pseudonymising it; what reaches the store, the quarantine and the reports carries pseudonyms,
-row references and counts only.
+(:mod:`steward.ingest_pool`), then *kept* here, in file order: the store has one writer. Raw
+identifiers exist only between reading a return and pseudonymising it; what reaches the store,
+the quarantine and the reports carries pseudonyms, row references and counts only.
 
 The acting user must hold ``returns.submit`` for the LA of every file (an LA data provider only
 for their own LA) and, for an NPD extract, ``srs_data.read`` (an in-date accreditation). Each
@@ -179,8 +179,10 @@ class IngestRun:
         )  # fmt: skip
 
     def close(self) -> None:
-        self.landing.sweep(self.run_tag)
-        self.store.close()
+        try:
+            self.landing.sweep(self.run_tag)
+        finally:
+            self.store.close()
 
     def authorise_submission(self, path: Path, la_code: str, *, srs_data: bool = False) -> None:
         """Refuse ``path`` (``PermissionDenied``) unless the user may submit ``la_code``'s data.

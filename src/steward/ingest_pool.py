@@ -1,11 +1,11 @@
 """Preparing a batch's files in worker processes, handed back one at a time in file order.
 
 Hashing, reading, validating, pseudonymising and encrypting a file for the landing area is
-pure CPU work (the CIN census reader most of all), so it runs in a pool of processes; keeping it
-(putting the staged file in place, quarantine, store, audit) stays in the ingesting process,
-the store's only writer. At most eight files per worker are in flight
-or waiting (enough to keep the workers busy while a group of files is kept), so memory stays
-flat however long the batch. A ``UserError`` in a worker comes back as that file's error;
+pure CPU work (the CIN census reader most of all), so it runs in a pool of processes; keeping
+it (putting the staged file in place, quarantine, store, audit) stays in the ingesting process,
+the store's only writer. At most eight files per worker are in flight or waiting (enough to
+keep the workers busy while a group of files is kept), so memory stays flat however long the
+batch. A ``UserError`` in a worker comes back as that file's error;
 any other exception is a bug and fails the run.
 """
 

@@ -4,9 +4,9 @@ Ingest splits each file's work in two. *Prepare* (here) turns the file into ever
 store, the quarantine, the audit log and the quality report will get: the store tables (with
 pseudonyms), the quarantined records with their reasons, the outcome and the decisions, and,
 in a run, the file encrypted for the landing area under temporary names (staged). It touches
-no store or log and puts nothing in the landing area, so it can run in a worker process. *Commit*
-(:meth:`steward.ingest.IngestRun.commit`) then writes one prepared file at a time, in the
-batch's order, in the ingesting process.
+no store or log and puts nothing in the landing area, so it can run in a worker process. The
+ingest run (:mod:`steward.ingest`) then keeps the prepared files, in the batch's order, in the
+ingesting process.
 
 The submitter's permission is checked here as soon as the file's LA is known, as before: a
 refused file is not read further. The ingesting process checks it again before it keeps
