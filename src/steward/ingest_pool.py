@@ -4,9 +4,9 @@ Hashing, reading, validating, pseudonymising and encrypting a file for the landi
 pure CPU work (the CIN census reader most of all), so it runs in a pool of processes; keeping
 it (putting the staged file in place, quarantine, store, audit) stays in the ingesting process,
 the store's only writer. At most 32 files per worker are in flight or waiting, so memory stays
-flat however long the batch: enough that the workers still have files to prepare while a
-group of files is kept (with 8 they ran dry, and a national ingest took 12% longer). A ``UserError`` in a worker comes back as that file's error;
-any other exception is a bug and fails the run.
+flat however long the batch, yet the workers still have files to prepare while a group of
+files is kept (with 8 they ran dry, and 20 LAs took 12% longer to ingest). A ``UserError`` in
+a worker comes back as that file's error; any other exception is a bug and fails the run.
 """
 
 from __future__ import annotations
