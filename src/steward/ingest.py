@@ -357,19 +357,11 @@ class IngestRun:
 
     def store_totals(self) -> tuple[int, int]:
         """Children (distinct pseudonyms) and rows across the current child-level tables."""
-        from steward.store.schema import EVENT_TABLES
-        from steward.store.views import current_view_name
+        from steward.store.views import current_totals_sql
 
-        views = [
-            current_view_name(t.name)
-            for t in EVENT_TABLES.values()
-            if "child_pid" in t.column_names
-        ]
-        # One query for both totals: on Spark every query is a job, and there are ~25 views.
-        union = " UNION ALL ".join(f"SELECT child_pid FROM {view}" for view in views)
-        totals = self.store.query(
-            f"SELECT count(DISTINCT child_pid) AS children, count(*) AS n FROM ({union})"
-        ).to_pylist()[0]
+        # One query for both totals (on Spark every query is a job), in DuckDB's dialect as
+        # every store query is.
+        totals = self.store.query(current_totals_sql("duckdb")).to_pylist()[0]
         return int(totals["children"]), int(totals["n"])
 
 

@@ -23,7 +23,7 @@ from steward.store import (
 )
 from steward.store.schema import SPECIAL_CATEGORIES
 from steward.store.statutory import STATUTORY_TABLES
-from steward.store.views import all_ddl
+from steward.store.views import all_ddl, current_totals_sql, current_view_name
 
 D = dt.date
 # Every store category must be one the shipped policy registry declares.
@@ -159,6 +159,29 @@ def test_flagged_children_leave_the_current_views(tmp_path: Path, flag: str) -> 
         store.flag_subject("p1", flag, request_id="RR-0001")
         assert {r[0] for r in current(store)} == {"p2"}
         assert store.history("dr3_periods_of_care").num_rows == 2  # history is untouched here
+
+
+def test_current_totals_count_what_the_views_show(tmp_path: Path) -> None:
+    with ResearchStore(tmp_path / "r.duckdb") as store:
+        jan = sub("a", D(2024, 1, 1), T0)
+        store.load(jan, periods(jan, [
+            ("p1", D(2020, 1, 5), None), ("p2", D(2021, 3, 1), None),
+            ("p2", D(2021, 3, 1), D(2022, 1, 1)),  # a duplicate within the submission
+            ("p3", D(2019, 1, 1), None), ("p3", D(2019, 6, 1), None), ("p4", D(2018, 1, 1), None),
+        ]))  # fmt: skip
+        feb = sub("b", D(2024, 2, 1), T0 + dt.timedelta(days=40))  # supersedes January's
+        store.load(feb, periods(feb, [("p1", D(2020, 1, 5), D(2024, 1, 20))]))
+        other = sub("c", D(2023, 6, 1), T0, la="E06000003")  # the same pseudonym text elsewhere
+        store.load(other, periods(other, [("p1", D(2020, 1, 5), None)]))
+        store.flag_subject("p4", "restricted", request_id="RR-0001")
+        views = " UNION ALL ".join(
+            f"SELECT child_pid FROM {current_view_name(t.name)}"
+            for t in STORE_TABLES.values() if t.event_key and t.has_children
+        )  # fmt: skip
+        counted = store.query(f"SELECT count(DISTINCT child_pid), count(*) FROM ({views})")
+        totals = store.query(current_totals_sql("duckdb"))
+        assert [c.to_pylist() for c in totals.columns] == [[3], [5]]
+        assert [c.to_pylist() for c in counted.columns] == [[3], [5]]
 
 
 def test_unknown_flag_refused(tmp_path: Path) -> None:
