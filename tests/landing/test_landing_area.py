@@ -259,9 +259,7 @@ def test_a_staged_file_is_unseen_until_placed(landing: Landing, tmp_path: Path) 
     assert not again.key_file.exists() and not again.object_file.exists()
 
 
-def test_sweep_removes_what_a_run_staged_and_never_placed(
-    landing: Landing, tmp_path: Path
-) -> None:
+def test_sweep_removes_what_a_run_staged_and_never_placed(landing: Landing, tmp_path: Path) -> None:
     mine = landing.stage(submitted(tmp_path), hashlib.sha256(RETURN).hexdigest(), "aaaa")
     other_data = b"child_id\nFICT-0003\n"
     other = landing.stage(
@@ -285,9 +283,7 @@ def test_a_staged_erased_file_is_refused_and_removed(landing: Landing, tmp_path:
     assert not staged.key_file.exists() and not staged.object_file.exists()
 
 
-def test_a_file_that_is_not_what_was_hashed_is_not_staged(
-    landing: Landing, tmp_path: Path
-) -> None:
+def test_a_file_that_is_not_what_was_hashed_is_not_staged(landing: Landing, tmp_path: Path) -> None:
     path = submitted(tmp_path)
     other = hashlib.sha256(b"what the file held when it was hashed").hexdigest()
     with pytest.raises(EncryptedObjectError, match="changed while it was being landed"):
