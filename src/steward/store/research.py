@@ -211,11 +211,7 @@ class ResearchStore:
 
     # -- loading -----------------------------------------------------------------------------
     def has_submission(self, submission_id: str) -> bool:
-        # fetchall: DuckDB refuses further work while a result is only partly fetched.
-        found = self.con.execute(
-            "SELECT 1 FROM submissions WHERE submission_id = ?", [submission_id]
-        ).fetchall()
-        return bool(found)
+        return bool(self._stored([submission_id]))
 
     def submission_ids(self) -> frozenset[str]:
         """Every submission in the store."""
@@ -269,6 +265,7 @@ class ResearchStore:
         """Those of ``submission_ids`` already in the store."""
         if not submission_ids:
             return []
+        # fetchall: DuckDB refuses further work while a result is only partly fetched.
         found = self.con.execute(
             "SELECT submission_id FROM submissions WHERE list_contains(?, submission_id)",
             [submission_ids],
